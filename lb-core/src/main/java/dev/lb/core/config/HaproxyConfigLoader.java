@@ -1,0 +1,40 @@
+package dev.lb.core.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads haproxy.cfg files and builds a {@link dev.lb.core.table.RoutingTable} from them.
+ * Several files are read as one, in order, as {@code haproxy -f a -f b} does.
+ */
+public final class HaproxyConfigLoader {
+
+    private HaproxyConfigLoader() {
+    }
+
+    /** Reads and compiles the files; the table has version 0 (publishing numbers it). */
+    public static LoadResult load(List<Path> files) throws ConfigException {
+        List<ConfigText> texts = new ArrayList<>();
+        List<ConfigProblem> problems = new ArrayList<>();
+        for (Path f : files) {
+            try {
+                texts.add(new ConfigText(f.toString(), Files.readString(f, StandardCharsets.UTF_8)));
+            } catch (IOException e) {
+                problems.add(new ConfigProblem(f.toString(), 0, "cannot read: " + e));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return compile(texts);
+    }
+
+    /** Compiles configuration texts (what {@link #load} does after reading). */
+    public static LoadResult compile(List<ConfigText> texts) throws ConfigException {
+        throw new ConfigException(List.of(new ConfigProblem("lb", 0, "parser not implemented yet")));
+    }
+}

@@ -1,0 +1,155 @@
+package dev.lb.core.match;
+
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * One {@code acl} line: a fetch, a matching method and its patterns; true when any pattern
+ * matches (HAProxy ORs the values of one line). Patterns are prepared once, at table build,
+ * so a request only compares.
+ */
+public final class Match implements Condition {
+
+    private final Fetch fetch;
+    private final String headerName;
+    private final MatchMethod method;
+    private final boolean ignoreCase;
+    private final List<String> patterns;
+    private final Pattern[] regexes;
+    private final Cidr[] cidrs;
+
+    /**
+     * @param fetch what to extract
+     * @param headerName for {@link Fetch#HEADER}, the header name (any case); otherwise empty
+     * @param method how to compare
+     * @param ignoreCase the {@code -i} flag
+     * @param patterns the values as written
+     * @throws IllegalArgumentException when a pattern is not valid for the method
+     */
+    public Match(Fetch fetch, String headerName, MatchMethod method, boolean ignoreCase, List<String> patterns) {
+        this.fetch = Objects.requireNonNull(fetch);
+        this.headerName = headerName.toLowerCase(Locale.ROOT);
+        this.method = Objects.requireNonNull(method);
+        this.ignoreCase = ignoreCase;
+        this.patterns = ignoreCase && method != MatchMethod.REG
+                ? patterns.stream().map(p -> p.toLowerCase(Locale.ROOT)).toList()
+                : List.copyOf(patterns);
+        this.regexes = method == MatchMethod.REG
+                ? this.patterns.stream()
+                        .map(p -> Pattern.compile(p, ignoreCase ? Pattern.CASE_INSENSITIVE : 0))
+                        .toArray(Pattern[]::new)
+                : new Pattern[0];
+        this.cidrs = method == MatchMethod.IP
+                ? this.patterns.stream().map(Cidr::parse).toArray(Cidr[]::new)
+                : new Cidr[0];
+    }
+
+    public Fetch fetch() {
+        return fetch;
+    }
+
+    public String headerName() {
+        return headerName;
+    }
+
+    public MatchMethod method() {
+        return method;
+    }
+
+    public boolean ignoreCase() {
+        return ignoreCase;
+    }
+
+    /** The patterns, lower-cased when {@link #ignoreCase()} (except regexes). */
+    public List<String> patterns() {
+        return patterns;
+    }
+
+    /** True for {@code hdr(host)} with the exact-string method: what the route index hashes. */
+    public boolean isHostEquality() {
+        return fetch == Fetch.HEADER && "host".equals(headerName) && method == MatchMethod.STR;
+    }
+
+    /** True for {@code path_beg}: what the route index puts in its prefix tree. */
+    public boolean isPathPrefix() {
+        return fetch == Fetch.PATH && method == MatchMethod.BEG;
+    }
+
+    @Override
+    public boolean test(RequestFacts request) {
+        switch (method) {
+            case BOOL:
+                return fetch == Fetch.SSL_FC && request.ssl();
+            case IP: {
+                InetAddress src = request.source();
+                if (src == null) {
+                    return false;
+                }
+                for (Cidr c : cidrs) {
+                    if (c.contains(src)) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+            default:
+                break;
+        }
+        String value = fetch.extract(request, headerName);
+        if (value == null) {
+            return false;
+        }
+        if (method == MatchMethod.FOUND) {
+            return true;
+        }
+        if (method == MatchMethod.REG) {
+            for (Pattern p : regexes) {
+                if (p.matcher(value).find()) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        if (ignoreCase) {
+            value = value.toLowerCase(Locale.ROOT);
+        }
+        for (String p : patterns) {
+            if (matches(value, p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean matches(String value, String p) {
+        return switch (method) {
+            case STR -> value.equals(p);
+            case BEG -> value.startsWith(p);
+            case END -> value.endsWith(p);
+            case SUB -> value.contains(p);
+            case DOM -> DomainWord.matches(value, p);
+            default -> false;
+        };
+    }
+
+    @Override
+    public String describe() {
+        String f = switch (fetch) {
+            case HEADER -> "hdr(" + headerName + ")";
+            case PATH -> "path";
+            case URL -> "url";
+            case SRC -> "src";
+            case SSL_FC -> "ssl_fc";
+        };
+        return f + " -m " + method.name().toLowerCase(Locale.ROOT) + (ignoreCase ? " -i" : "")
+                + (patterns.isEmpty() ? "" : " " + String.join(" ", patterns));
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}

@@ -1,0 +1,19 @@
+package dev.lb.core.table;
+
+import java.net.InetSocketAddress;
+
+/**
+ * One {@code bind} address of a frontend.
+ *
+ * @param address where to listen; a wildcard address for {@code :80} or {@code *:80}
+ * @param location {@code file:line} of the bind line, for error reports
+ */
+public record Bind(InetSocketAddress address, String location) {
+
+    /** Canonical text: {@code host:port}, {@code *:port} for the wildcard. */
+    public String describe() {
+        String host = address.getAddress() == null || address.getAddress().isAnyLocalAddress()
+                ? "*" : address.getAddress().getHostAddress();
+        return host + ":" + address.getPort();
+    }
+}

@@ -1,0 +1,201 @@
+package dev.lb.core.table;
+
+import dev.lb.core.action.HttpRequestAction;
+import dev.lb.core.match.RequestFacts;
+import dev.lb.core.route.RouteIndex;
+import dev.lb.core.route.Rule;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/** A {@code frontend} (or the frontend half of a {@code listen}): where clients arrive and where they go. */
+public final class Frontend {
+
+    private final String name;
+    private final Mode mode;
+    private final List<Bind> binds;
+    private final RouteIndex routes;
+    private final Backend defaultBackend;
+    private final List<HttpRequestAction> actions;
+    private final boolean forwardFor;
+    private final boolean httpServerClose;
+    private final int maxconn;
+    private final Timeouts timeouts;
+    private final String location;
+
+    private Frontend(Builder b) {
+        this.name = Objects.requireNonNull(b.name);
+        this.mode = b.mode;
+        this.binds = List.copyOf(b.binds);
+        this.routes = RouteIndex.build(b.rules);
+        this.defaultBackend = b.defaultBackend;
+        this.actions = List.copyOf(b.actions);
+        this.forwardFor = b.forwardFor;
+        this.httpServerClose = b.httpServerClose;
+        this.maxconn = b.maxconn;
+        this.timeouts = b.timeouts;
+        this.location = b.location;
+    }
+
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /**
+     * The backend for a request: the first {@code use_backend} whose condition holds, else
+     * {@code default_backend}, else {@code null} (the caller answers 503).
+     */
+    public Backend select(RequestFacts request) {
+        Backend b = routes.route(request);
+        return b != null ? b : defaultBackend;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    public List<Bind> binds() {
+        return binds;
+    }
+
+    public RouteIndex routes() {
+        return routes;
+    }
+
+    public Optional<Backend> defaultBackend() {
+        return Optional.ofNullable(defaultBackend);
+    }
+
+    /** {@code http-request} rules of this frontend, in order. */
+    public List<HttpRequestAction> actions() {
+        return actions;
+    }
+
+    public boolean forwardFor() {
+        return forwardFor;
+    }
+
+    public boolean httpServerClose() {
+        return httpServerClose;
+    }
+
+    /** {@code maxconn}: concurrent client connections, 0 for no limit. */
+    public int maxconn() {
+        return maxconn;
+    }
+
+    public Timeouts timeouts() {
+        return timeouts;
+    }
+
+    public String location() {
+        return location;
+    }
+
+    /** Canonical text for dumps and golden tests. */
+    public String describe() {
+        StringBuilder sb = new StringBuilder("frontend ").append(name).append('\n')
+                .append("  mode ").append(mode.name().toLowerCase(java.util.Locale.ROOT)).append('\n');
+        for (Bind b : binds) {
+            sb.append("  bind ").append(b.describe()).append('\n');
+        }
+        if (maxconn > 0) {
+            sb.append("  maxconn ").append(maxconn).append('\n');
+        }
+        if (forwardFor) {
+            sb.append("  option forwardfor\n");
+        }
+        if (httpServerClose) {
+            sb.append("  option http-server-close\n");
+        }
+        sb.append("  timeouts ").append(TableText.timeouts(timeouts)).append('\n');
+        for (HttpRequestAction a : actions) {
+            sb.append("  http-request ").append(a.describe()).append('\n');
+        }
+        for (Rule r : routes.rules()) {
+            sb.append("  use_backend ").append(r.backend().name()).append(" if ")
+                    .append(r.condition().describe()).append('\n');
+        }
+        if (defaultBackend != null) {
+            sb.append("  default_backend ").append(defaultBackend.name()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** Builder for {@link Frontend}. */
+    public static final class Builder {
+        private final String name;
+        private Mode mode = Mode.HTTP;
+        private List<Bind> binds = List.of();
+        private List<Rule> rules = List.of();
+        private Backend defaultBackend;
+        private List<HttpRequestAction> actions = List.of();
+        private boolean forwardFor;
+        private boolean httpServerClose;
+        private int maxconn;
+        private Timeouts timeouts = Timeouts.DEFAULTS;
+        private String location = "";
+
+        private Builder(String name) {
+            this.name = name;
+        }
+
+        public Builder mode(Mode mode) {
+            this.mode = mode;
+            return this;
+        }
+
+        public Builder binds(List<Bind> binds) {
+            this.binds = binds;
+            return this;
+        }
+
+        public Builder rules(List<Rule> rules) {
+            this.rules = rules;
+            return this;
+        }
+
+        public Builder defaultBackend(Backend defaultBackend) {
+            this.defaultBackend = defaultBackend;
+            return this;
+        }
+
+        public Builder actions(List<HttpRequestAction> actions) {
+            this.actions = actions;
+            return this;
+        }
+
+        public Builder forwardFor(boolean forwardFor) {
+            this.forwardFor = forwardFor;
+            return this;
+        }
+
+        public Builder httpServerClose(boolean httpServerClose) {
+            this.httpServerClose = httpServerClose;
+            return this;
+        }
+
+        public Builder maxconn(int maxconn) {
+            this.maxconn = maxconn;
+            return this;
+        }
+
+        public Builder timeouts(Timeouts timeouts) {
+            this.timeouts = timeouts;
+            return this;
+        }
+
+        public Builder location(String location) {
+            this.location = location;
+            return this;
+        }
+
+        public Frontend build() {
+            return new Frontend(this);
+        }
+    }
+}
