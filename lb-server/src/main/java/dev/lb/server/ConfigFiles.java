@@ -1,0 +1,54 @@
+package dev.lb.server;
+
+import dev.lb.core.config.ConfigProblem;
+import dev.lb.core.config.ConfigText;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The haproxy.cfg files this process serves: the {@code -f} files in order, or the embedded
+ * {@code examples/haproxy.cfg} when none is given.
+ */
+record ConfigFiles(List<Path> paths) {
+
+    static final String EMBEDDED = "examples/haproxy.cfg";
+
+    ConfigFiles {
+        paths = List.copyOf(paths);
+    }
+
+    boolean embedded() {
+        return paths.isEmpty();
+    }
+
+    /** Reads every file now; a file that cannot be read is a problem naming it. */
+    List<ConfigText> read(List<ConfigProblem> problems) {
+        List<ConfigText> texts = new ArrayList<>();
+        if (embedded()) {
+            try (InputStream in = ConfigFiles.class.getResourceAsStream("/" + EMBEDDED)) {
+                if (in == null) {
+                    problems.add(new ConfigProblem(EMBEDDED, 0, "not found in the jar"));
+                } else {
+                    texts.add(new ConfigText(EMBEDDED + " (embedded)",
+                            new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+                }
+            } catch (IOException e) {
+                problems.add(new ConfigProblem(EMBEDDED, 0, "cannot read: " + e.getMessage()));
+            }
+            return texts;
+        }
+        for (Path p : paths) {
+            try {
+                texts.add(new ConfigText(p.toString(), Files.readString(p, StandardCharsets.UTF_8)));
+            } catch (IOException e) {
+                problems.add(new ConfigProblem(p.toString(), 0, "cannot read: " + e));
+            }
+        }
+        return texts;
+    }
+}

@@ -1,0 +1,170 @@
+package dev.lb.server;
+
+import dev.lb.core.table.Frontend;
+import dev.lb.core.table.RoutingTable;
+import dev.lb.http.HttpProxy;
+import dev.lb.http.Transport;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keeps the open listening sockets equal to what the current table asks for (SPEC section 3):
+ * a new bind address is bound, a removed one stops accepting and its connections drain, an
+ * unchanged one is never touched. Listeners are keyed by address; the handlers look their
+ * frontend up in the table per request, so a changed frontend needs no rebind.
+ */
+final class ListenerManager {
+
+    private static final System.Logger LOG = System.getLogger("lb.listeners");
+
+    /** One bound address and the client connections it accepted. */
+    private record Listener(InetSocketAddress address, Channel serverChannel, ChannelGroup children) {
+    }
+
+    private final Transport transport;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final HttpProxy http;
+    private final Duration drainTimeout;
+    private final ScheduledExecutorService timer;
+    private final Map<InetSocketAddress, Listener> open = new LinkedHashMap<>();
+    private final Map<InetSocketAddress, String> bindErrors = new LinkedHashMap<>();
+
+    ListenerManager(Transport transport, EventLoopGroup boss, EventLoopGroup workers, HttpProxy http,
+            Duration drainTimeout, ScheduledExecutorService timer) {
+        this.transport = transport;
+        this.boss = boss;
+        this.workers = workers;
+        this.http = http;
+        this.drainTimeout = drainTimeout;
+        this.timer = timer;
+    }
+
+    /**
+     * Brings the listeners in line with {@code table}. Bind failures are kept per address and
+     * returned; the other listeners are applied regardless.
+     */
+    synchronized Map<InetSocketAddress, String> apply(RoutingTable table) {
+        Map<InetSocketAddress, Frontend> wanted = table.frontendsByBind();
+        List<Listener> removed = new ArrayList<>();
+        for (Listener l : open.values()) {
+            if (!wanted.containsKey(l.address())) {
+                removed.add(l);
+            }
+        }
+        for (Listener l : removed) {
+            open.remove(l.address());
+            LOG.log(System.Logger.Level.INFO, "listener " + describe(l.address()) + " removed: draining "
+                    + l.children().size() + " connection(s)");
+            drain(l);
+        }
+        bindErrors.keySet().retainAll(wanted.keySet());
+        for (Map.Entry<InetSocketAddress, Frontend> e : wanted.entrySet()) {
+            if (!open.containsKey(e.getKey())) {
+                bind(e.getKey(), e.getValue());
+            }
+        }
+        return Map.copyOf(bindErrors);
+    }
+
+    private void bind(InetSocketAddress address, Frontend frontend) {
+        ChannelGroup children = new DefaultChannelGroup("listener " + address, GlobalEventExecutor.INSTANCE);
+        ChannelInitializer<Channel> proxy = http.frontendInitializer(address);
+        ServerBootstrap b = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        children.add(ch);
+                        ch.pipeline().addLast(proxy);
+                    }
+                });
+        ChannelFuture f = b.bind(address).awaitUninterruptibly();
+        if (f.isSuccess()) {
+            open.put(address, new Listener(address, f.channel(), children));
+            bindErrors.remove(address);
+            LOG.log(System.Logger.Level.INFO, "listening on " + describe(address) + " for frontend "
+                    + frontend.name());
+        } else {
+            String why = "cannot bind " + describe(address) + " for frontend " + frontend.name() + ": "
+                    + f.cause().getMessage();
+            bindErrors.put(address, why);
+            LOG.log(System.Logger.Level.ERROR, why);
+        }
+    }
+
+    /** Stops accepting on every listener and drains them all; completes when all connections are gone. */
+    synchronized CompletableFuture<Void> closeAll() {
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (Listener l : open.values()) {
+            all.add(drain(l));
+        }
+        open.clear();
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+    }
+
+    /** Addresses actually bound now. */
+    synchronized List<InetSocketAddress> bound() {
+        List<InetSocketAddress> out = new ArrayList<>();
+        for (Listener l : open.values()) {
+            out.add((InetSocketAddress) l.serverChannel().localAddress());
+        }
+        return out;
+    }
+
+    /**
+     * Closes the listening socket, asks each connection to finish its exchange and close
+     * ({@link HttpProxy#DRAIN}), and closes whatever is left after the drain timeout.
+     */
+    private CompletableFuture<Void> drain(Listener l) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        l.serverChannel().close().addListener(closed -> {
+            for (Channel ch : l.children()) {
+                ch.pipeline().fireUserEventTriggered(HttpProxy.DRAIN);
+            }
+            long deadline = System.nanoTime() + drainTimeout.toNanos();
+            watchDrain(l, deadline, done);
+        });
+        return done;
+    }
+
+    private void watchDrain(Listener l, long deadline, CompletableFuture<Void> done) {
+        if (l.children().isEmpty()) {
+            done.complete(null);
+            return;
+        }
+        if (System.nanoTime() - deadline >= 0) {
+            LOG.log(System.Logger.Level.WARNING, "listener " + describe(l.address()) + ": closing "
+                    + l.children().size() + " connection(s) still open after drain timeout " + drainTimeout);
+            l.children().close().addListener(f -> done.complete(null));
+            return;
+        }
+        timer.schedule(() -> watchDrain(l, deadline, done), 20, TimeUnit.MILLISECONDS);
+    }
+
+    private static String describe(InetSocketAddress a) {
+        return (a.getAddress() == null || a.getAddress().isAnyLocalAddress() ? "*" : a.getAddress().getHostAddress())
+                + ":" + a.getPort();
+    }
+}

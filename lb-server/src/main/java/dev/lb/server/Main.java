@@ -1,0 +1,190 @@
+package dev.lb.server;
+
+import dev.lb.core.config.ConfigException;
+import dev.lb.core.config.ConfigProblem;
+import dev.lb.core.config.ConfigText;
+import dev.lb.core.config.HaproxyConfigLoader;
+import dev.lb.core.config.LoadResult;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import sun.misc.Signal;
+
+/**
+ * The {@code lb} command line (SPEC section 1): run, {@code -c} to validate like
+ * {@code haproxy -c}, {@code version}.
+ */
+public final class Main {
+
+    static final String USAGE = String.join("\n",
+            "usage: lb [-f FILE]... [--conf lb.conf]     run (serves examples/haproxy.cfg without -f)",
+            "       lb -c -f FILE [-f FILE]...            check the configuration and exit",
+            "       lb version                            print the version");
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.setProperty("java.util.logging.SimpleFormatter.format",
+                "%1$tF %1$tT.%1$tL [%4$s] %3$s: %5$s%6$s%n");
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Parsed command line. */
+    record Args(String command, List<Path> files, Optional<Path> conf, boolean check) {
+    }
+
+    static int run(String[] argv, PrintStream out, PrintStream err) {
+        Args args;
+        try {
+            args = parse(argv);
+        } catch (IllegalArgumentException e) {
+            err.println("lb: " + e.getMessage());
+            err.println(USAGE);
+            return 2;
+        }
+        switch (args.command()) {
+            case "version":
+                out.println("lb " + version());
+                return 0;
+            case "help":
+                out.println(USAGE);
+                return 0;
+            case "reload":
+                err.println("lb reload: the runtime socket and /api/reload arrive with the admin plane; "
+                        + "until then send SIGHUP to the lb process (kill -HUP <pid>) or rewrite the file");
+                return 2;
+            default:
+                break;
+        }
+        ProcessConfig config;
+        try {
+            config = ProcessConfig.load(args.conf(), System.getenv());
+        } catch (ProcessConfig.Invalid e) {
+            err.println("lb: " + e.getMessage());
+            return 2;
+        }
+        List<Path> files = new ArrayList<>(config.files());
+        files.addAll(args.files());
+        if (args.check()) {
+            return check(files, out, err);
+        }
+        return serve(withFiles(config, files), err);
+    }
+
+    static Args parse(String[] argv) {
+        List<Path> files = new ArrayList<>();
+        Optional<Path> conf = Optional.empty();
+        boolean check = false;
+        String command = "run";
+        for (int i = 0; i < argv.length; i++) {
+            String a = argv[i];
+            switch (a) {
+                case "-f" -> files.add(Path.of(value(argv, ++i, a)));
+                case "--conf" -> conf = Optional.of(Path.of(value(argv, ++i, a)));
+                case "-c" -> check = true;
+                case "version", "-v", "--version" -> command = "version";
+                case "-h", "--help", "help" -> command = "help";
+                case "reload" -> command = "reload";
+                default -> {
+                    if (a.startsWith("--conf=")) {
+                        conf = Optional.of(Path.of(a.substring(7)));
+                    } else {
+                        throw new IllegalArgumentException("unknown argument '" + a + "'");
+                    }
+                }
+            }
+        }
+        if (check && files.isEmpty() && conf.isEmpty()) {
+            throw new IllegalArgumentException("-c needs -f FILE");
+        }
+        return new Args(command, files, conf, check);
+    }
+
+    private static String value(String[] argv, int i, String flag) {
+        if (i >= argv.length) {
+            throw new IllegalArgumentException(flag + " needs a value");
+        }
+        return argv[i];
+    }
+
+    private static int check(List<Path> files, PrintStream out, PrintStream err) {
+        List<ConfigProblem> problems = new ArrayList<>();
+        List<ConfigText> texts = new ConfigFiles(files).read(problems);
+        if (problems.isEmpty()) {
+            try {
+                LoadResult r = HaproxyConfigLoader.compile(texts);
+                for (ConfigProblem w : r.warnings()) {
+                    err.println(w.format().replaceFirst(": ", ": warning: "));
+                }
+                if (r.table().frontends().isEmpty()) {
+                    problems.add(new ConfigProblem(files.get(files.size() - 1).toString(), 0,
+                            "no frontend or listen section: nothing to serve"));
+                }
+            } catch (ConfigException e) {
+                problems.addAll(e.problems());
+            }
+        }
+        if (!problems.isEmpty()) {
+            for (ConfigProblem p : problems) {
+                err.println(p.format());
+            }
+            err.println("Fatal errors found in configuration.");
+            return 1;
+        }
+        out.println("Configuration file is valid");
+        return 0;
+    }
+
+    private static int serve(ProcessConfig config, PrintStream err) {
+        LbServer server;
+        try {
+            server = LbServer.start(config);
+        } catch (LbServer.StartupException e) {
+            for (String p : e.problems()) {
+                err.println(p);
+            }
+            err.println("lb: not started");
+            return 1;
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("HUP"), s -> new Thread(() -> server.reload("SIGHUP"), "lb-sighup").start());
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        try {
+            // HAProxy's soft-stop: stop listening, finish what is in flight, exit.
+            Signal.handle(new Signal("USR1"), s -> stop.countDown());
+        } catch (IllegalArgumentException e) {
+            System.getLogger("lb").log(System.Logger.Level.WARNING, "SIGUSR1 is taken by the JVM: " + e.getMessage());
+        }
+        awaitUninterruptibly(stop);
+        System.getLogger("lb").log(System.Logger.Level.INFO, "stopping: draining for up to " + config.drainTimeout());
+        server.stop(config.drainTimeout());
+        return 0;
+    }
+
+    private static ProcessConfig withFiles(ProcessConfig c, List<Path> files) {
+        return new ProcessConfig(c.id(), List.copyOf(files), c.httpBind(), c.httpsBind(), c.adminBind(),
+                c.adminSocket(), c.adminAuth(), c.etcdEndpoints(), c.consulAddress(), c.consulTag(),
+                c.consulHostSuffix(), c.dnsServers(), c.dnsHoldValid(), c.drainTimeout());
+    }
+
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v != null ? v : "dev";
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        while (true) {
+            try {
+                latch.await();
+                return;
+            } catch (InterruptedException e) {
+                // keep waiting for a stop signal
+            }
+        }
+    }
+}

@@ -1,0 +1,216 @@
+package dev.lb.server;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigValue;
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The process configuration: {@code reference.conf} defaults, then the user's {@code lb.conf}, then
+ * environment variables on top (the names the seed containers already use, SPEC section 2).
+ * Every value is checked here, at start, so that a mistake names its key and stops the process.
+ */
+public record ProcessConfig(
+        String id,
+        List<Path> files,
+        InetSocketAddress httpBind,
+        InetSocketAddress httpsBind,
+        InetSocketAddress adminBind,
+        Path adminSocket,
+        String adminAuth,
+        List<String> etcdEndpoints,
+        Optional<String> consulAddress,
+        Optional<String> consulTag,
+        Optional<String> consulHostSuffix,
+        List<String> dnsServers,
+        Duration dnsHoldValid,
+        Duration drainTimeout) {
+
+    /** Environment variable → key. Later entries win when both are set. */
+    private static final Map<String, String> ENV_KEYS = envKeys();
+
+    private static Map<String, String> envKeys() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("HAPROXY-ID", "lb.id"); // as the confd image spelled it
+        m.put("HAPROXY_ID", "lb.id");
+        m.put("LB_HTTP_BIND", "lb.http.bind");
+        m.put("LB_HTTPS_BIND", "lb.https.bind");
+        m.put("LB_ADMIN_BIND", "lb.admin.bind");
+        m.put("LB_ADMIN_SOCKET", "lb.admin.socket");
+        m.put("ETCD_NODE", "lb.etcd.endpoints");
+        m.put("ETCD_ENDPOINTS", "lb.etcd.endpoints");
+        m.put("CONSUL_HTTP_ADDR", "lb.consul.address");
+        m.put("LB_CONSUL_TAG", "lb.consul.tag");
+        m.put("HAPROXY_DOMAIN", "lb.consul.host-suffix");
+        m.put("DNS_SERVERS", "lb.dns.servers");
+        return m;
+    }
+
+    /** A process configuration mistake, naming the key and where its value came from. */
+    public static final class Invalid extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Invalid(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Loads the configuration.
+     *
+     * @param confFile the {@code --conf} file, if any
+     * @param env the environment (System.getenv() in production)
+     */
+    public static ProcessConfig load(Optional<Path> confFile, Map<String, String> env) throws Invalid {
+        Config reference = ConfigFactory.parseResources(ProcessConfig.class, "/reference.conf");
+        Config user = ConfigFactory.empty();
+        String origin = "reference.conf";
+        if (confFile.isPresent()) {
+            File f = confFile.get().toFile();
+            if (!f.isFile()) {
+                throw new Invalid(confFile.get() + ": no such file");
+            }
+            try {
+                user = ConfigFactory.parseFile(f, ConfigParseOptions.defaults().setAllowMissing(false));
+            } catch (ConfigException e) {
+                throw new Invalid(e.getMessage());
+            }
+            origin = confFile.get().toString();
+        }
+        Map<String, Object> overrides = new LinkedHashMap<>();
+        Map<String, String> overrideOrigin = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : ENV_KEYS.entrySet()) {
+            String v = env.get(e.getKey());
+            if (v != null && !v.isBlank()) {
+                overrides.put(e.getValue(), v.trim());
+                overrideOrigin.put(e.getValue(), "environment variable " + e.getKey());
+            }
+        }
+        Config merged;
+        try {
+            merged = ConfigFactory.parseMap(overrides, "environment").withFallback(user).withFallback(reference)
+                    .resolve();
+        } catch (ConfigException e) {
+            throw new Invalid(e.getMessage());
+        }
+        rejectUnknownKeys(user, reference, origin);
+        return new Reader(merged, overrideOrigin, origin).read();
+    }
+
+    private static void rejectUnknownKeys(Config user, Config reference, String origin) throws Invalid {
+        Set<String> known = new java.util.HashSet<>();
+        for (Map.Entry<String, ConfigValue> e : reference.entrySet()) {
+            known.add(e.getKey());
+        }
+        for (Map.Entry<String, ConfigValue> e : user.entrySet()) {
+            String key = e.getKey();
+            if (key.startsWith("lb.") && !known.contains(key)) {
+                throw new Invalid(origin + ": " + key + ": unknown key (known: " + String.join(", ",
+                        new java.util.TreeSet<>(known)) + ")");
+            }
+        }
+    }
+
+    /** Reads typed values, turning any mistake into an {@link Invalid} that names the key. */
+    private static final class Reader {
+        private final Config c;
+        private final Map<String, String> envOrigin;
+        private final String fileOrigin;
+
+        Reader(Config c, Map<String, String> envOrigin, String fileOrigin) {
+            this.c = c;
+            this.envOrigin = envOrigin;
+            this.fileOrigin = fileOrigin;
+        }
+
+        ProcessConfig read() throws Invalid {
+            String id = string("lb.id");
+            if (id.isEmpty() || !id.matches("[A-Za-z0-9._-]+")) {
+                throw bad("lb.id", "'" + id + "' must be letters, digits, '.', '_' or '-'");
+            }
+            List<Path> files = new ArrayList<>();
+            try {
+                for (String f : c.getStringList("lb.files")) {
+                    files.add(Path.of(f));
+                }
+            } catch (ConfigException e) {
+                throw bad("lb.files", "must be a list of paths");
+            }
+            return new ProcessConfig(
+                    id,
+                    List.copyOf(files),
+                    bind("lb.http.bind"),
+                    bind("lb.https.bind"),
+                    bind("lb.admin.bind"),
+                    Path.of(string("lb.admin.socket")),
+                    string("lb.admin.auth"),
+                    list("lb.etcd.endpoints"),
+                    optional("lb.consul.address"),
+                    optional("lb.consul.tag"),
+                    optional("lb.consul.host-suffix"),
+                    list("lb.dns.servers"),
+                    duration("lb.dns.hold-valid"),
+                    duration("lb.drain-timeout"));
+        }
+
+        private String string(String key) throws Invalid {
+            try {
+                return c.getString(key).trim();
+            } catch (ConfigException e) {
+                throw bad(key, "must be a string");
+            }
+        }
+
+        private Optional<String> optional(String key) throws Invalid {
+            String v = string(key);
+            return v.isEmpty() ? Optional.empty() : Optional.of(v);
+        }
+
+        private List<String> list(String key) throws Invalid {
+            List<String> out = new ArrayList<>();
+            for (String part : string(key).split("[,\\s]+")) {
+                if (!part.isEmpty()) {
+                    out.add(part);
+                }
+            }
+            return List.copyOf(out);
+        }
+
+        private Duration duration(String key) throws Invalid {
+            try {
+                Duration d = c.getDuration(key);
+                if (d.isNegative()) {
+                    throw bad(key, "must not be negative");
+                }
+                return d;
+            } catch (ConfigException e) {
+                throw bad(key, "'" + c.getValue(key).unwrapped() + "' is not a duration (e.g. 30s, 500ms)");
+            }
+        }
+
+        private InetSocketAddress bind(String key) throws Invalid {
+            String v = string(key);
+            try {
+                return BindAddress.parse(v);
+            } catch (IllegalArgumentException e) {
+                throw bad(key, e.getMessage());
+            }
+        }
+
+        private Invalid bad(String key, String why) {
+            String from = envOrigin.getOrDefault(key, fileOrigin);
+            return new Invalid(from + ": " + key + ": " + why);
+        }
+    }
+}
