@@ -72,7 +72,7 @@ public final class Main {
         if (args.check()) {
             return check(files, out, err);
         }
-        return serve(withFiles(config, files), err);
+        return serve(config.withFiles(files), err);
     }
 
     static Args parse(String[] argv) {
@@ -164,12 +164,6 @@ public final class Main {
         System.getLogger("lb").log(System.Logger.Level.INFO, "stopping: draining for up to " + config.drainTimeout());
         server.stop(config.drainTimeout());
         return 0;
-    }
-
-    private static ProcessConfig withFiles(ProcessConfig c, List<Path> files) {
-        return new ProcessConfig(c.id(), List.copyOf(files), c.httpBind(), c.httpsBind(), c.adminBind(),
-                c.adminSocket(), c.adminAuth(), c.etcdEndpoints(), c.consulAddress(), c.consulTag(),
-                c.consulHostSuffix(), c.dnsServers(), c.dnsHoldValid(), c.drainTimeout());
     }
 
     static String version() {

@@ -37,6 +37,18 @@ public record ProcessConfig(
         Duration dnsHoldValid,
         Duration drainTimeout) {
 
+    /** The same configuration serving {@code newFiles} (the {@code -f} files) instead. */
+    public ProcessConfig withFiles(List<Path> newFiles) {
+        return new ProcessConfig(id, List.copyOf(newFiles), httpBind, httpsBind, adminBind, adminSocket, adminAuth,
+                etcdEndpoints, consulAddress, consulTag, consulHostSuffix, dnsServers, dnsHoldValid, drainTimeout);
+    }
+
+    /** The same configuration with another drain timeout. */
+    public ProcessConfig withDrainTimeout(Duration timeout) {
+        return new ProcessConfig(id, files, httpBind, httpsBind, adminBind, adminSocket, adminAuth,
+                etcdEndpoints, consulAddress, consulTag, consulHostSuffix, dnsServers, dnsHoldValid, timeout);
+    }
+
     /** Environment variable → key. Later entries win when both are set. */
     private static final Map<String, String> ENV_KEYS = envKeys();
 

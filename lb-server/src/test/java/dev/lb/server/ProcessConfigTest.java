@@ -1,0 +1,92 @@
+package dev.lb.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ProcessConfigTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void defaultsMatchTheSpec() throws Exception {
+        ProcessConfig c = ProcessConfig.load(Optional.empty(), Map.of());
+        assertEquals("haproxy-1", c.id());
+        assertEquals(new InetSocketAddress(80), c.httpBind());
+        assertEquals(new InetSocketAddress(443), c.httpsBind());
+        assertEquals(new InetSocketAddress(1936), c.adminBind());
+        assertEquals(Path.of("/run/lb/admin.sock"), c.adminSocket());
+        assertEquals(Duration.ofSeconds(30), c.drainTimeout());
+        assertEquals(Duration.ofSeconds(10), c.dnsHoldValid());
+        assertEquals(List.of(), c.etcdEndpoints());
+        assertEquals(Optional.empty(), c.consulAddress());
+    }
+
+    @Test
+    void environmentOverridesTheFile() throws Exception {
+        Path conf = write("lb { id = from-file\n http.bind = \"127.0.0.1:8000\"\n drain-timeout = 2s }");
+        ProcessConfig c = ProcessConfig.load(Optional.of(conf),
+                Map.of("HAPROXY_ID", "from-env", "LB_HTTP_BIND", "127.0.0.5:9000",
+                        "ETCD_NODE", "127.0.0.1:2379, 127.0.0.2", "DNS_SERVERS", "127.0.0.1:53\n127.0.0.2"));
+        assertEquals("from-env", c.id());
+        assertEquals(new InetSocketAddress("127.0.0.5", 9000), c.httpBind());
+        assertEquals(Duration.ofSeconds(2), c.drainTimeout(), "file value kept where no env var is set");
+        assertEquals(List.of("127.0.0.1:2379", "127.0.0.2"), c.etcdEndpoints());
+        assertEquals(List.of("127.0.0.1:53", "127.0.0.2"), c.dnsServers());
+    }
+
+    @Test
+    void confdSpellingOfTheIdIsAccepted() throws Exception {
+        assertEquals("lb-7", ProcessConfig.load(Optional.empty(), Map.of("HAPROXY-ID", "lb-7")).id());
+    }
+
+    @Test
+    void unknownKeyIsNamed() throws Exception {
+        Path conf = write("lb { drain-timout = 5s }");
+        ProcessConfig.Invalid e = assertThrows(ProcessConfig.Invalid.class,
+                () -> ProcessConfig.load(Optional.of(conf), Map.of()));
+        assertTrue(e.getMessage().contains("lb.drain-timout") && e.getMessage().contains("unknown key"),
+                e.getMessage());
+    }
+
+    @Test
+    void badEnvValueNamesTheVariableAndKey() {
+        ProcessConfig.Invalid e = assertThrows(ProcessConfig.Invalid.class,
+                () -> ProcessConfig.load(Optional.empty(), Map.of("LB_ADMIN_BIND", "localhost:notaport")));
+        assertTrue(e.getMessage().contains("LB_ADMIN_BIND") && e.getMessage().contains("lb.admin.bind"),
+                e.getMessage());
+    }
+
+    @Test
+    void badDurationIsNamed() throws Exception {
+        Path conf = write("lb.drain-timeout = soon");
+        ProcessConfig.Invalid e = assertThrows(ProcessConfig.Invalid.class,
+                () -> ProcessConfig.load(Optional.of(conf), Map.of()));
+        assertTrue(e.getMessage().contains("lb.drain-timeout"), e.getMessage());
+    }
+
+    @Test
+    void missingConfFileIsAnError() {
+        ProcessConfig.Invalid e = assertThrows(ProcessConfig.Invalid.class,
+                () -> ProcessConfig.load(Optional.of(dir.resolve("nope.conf")), Map.of()));
+        assertTrue(e.getMessage().contains("nope.conf"), e.getMessage());
+    }
+
+    private Path write(String text) throws IOException {
+        Path p = dir.resolve("lb.conf");
+        Files.writeString(p, text);
+        return p;
+    }
+}

@@ -1,0 +1,69 @@
+package dev.lb.server.testing;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Real HTTP servers on loopback that answer every request with their own name (header
+ * {@code X-Backend} and body), so a test can tell which server a proxy picked. Each server
+ * gets its own 127.0.0.x address.
+ */
+public final class NamedBackends implements AutoCloseable {
+
+    private final Map<String, HttpServer> servers = new LinkedHashMap<>();
+    private final Map<String, AtomicLong> hits = new LinkedHashMap<>();
+    private int nextHost = 10;
+
+    /** Starts a server called {@code name}; returns its {@code host:port}. */
+    public synchronized String start(String name) {
+        String host = "127.0.0." + nextHost++;
+        try {
+            HttpServer s = HttpServer.create(new InetSocketAddress(host, 0), 128);
+            AtomicLong count = new AtomicLong();
+            s.createContext("/", ex -> {
+                count.incrementAndGet();
+                ex.getRequestBody().readAllBytes();
+                byte[] body = name.getBytes(StandardCharsets.UTF_8);
+                ex.getResponseHeaders().add("X-Backend", name);
+                ex.sendResponseHeaders(200, body.length);
+                ex.getResponseBody().write(body);
+                ex.close();
+            });
+            s.setExecutor(Executors.newFixedThreadPool(4, r -> {
+                Thread t = new Thread(r, "backend-" + name);
+                t.setDaemon(true);
+                return t;
+            }));
+            s.start();
+            servers.put(name, s);
+            hits.put(name, count);
+            return host + ":" + s.getAddress().getPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public synchronized long hits(String name) {
+        return hits.get(name).get();
+    }
+
+    public synchronized void stop(String name) {
+        HttpServer s = servers.remove(name);
+        if (s != null) {
+            s.stop(0);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        servers.values().forEach(s -> s.stop(0));
+        servers.clear();
+    }
+}
