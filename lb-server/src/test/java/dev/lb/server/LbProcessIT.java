@@ -62,7 +62,16 @@ class LbProcessIT {
                 Await.until("SIGHUP reload applied", Duration.ofSeconds(10),
                         () -> "one".equals(RawHttp.get(lbAddr, "x", "/").header("X-Backend")), () -> read(log));
 
+                // A request in flight when SIGTERM arrives still completes.
+                long before = backends.hits("one");
+                java.util.concurrent.CompletableFuture<RawHttp.Response> inFlight =
+                        java.util.concurrent.CompletableFuture.supplyAsync(() -> RawHttp.get(lbAddr, "x", "/slow"));
+                Await.until("slow request reached the backend", Duration.ofSeconds(10),
+                        () -> backends.hits("one") > before);
                 lb.destroy(); // SIGTERM
+                RawHttp.Response slow = inFlight.get(30, TimeUnit.SECONDS);
+                assertEquals(200, slow.status(), "request in flight at SIGTERM: " + slow);
+                assertEquals("one", slow.header("X-Backend"));
                 assertTrue(lb.waitFor(30, TimeUnit.SECONDS), "lb did not stop on SIGTERM: " + read(log));
                 assertEquals(0, lb.exitValue(), "exit status after SIGTERM; log:\n" + read(log));
                 assertTrue(!accepts(lbAddr), "port still open after stop");

@@ -13,12 +13,15 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Real HTTP servers on loopback that answer every request with their own name (header
  * {@code X-Backend} and body), so a test can tell which server a proxy picked. Each server
- * gets its own 127.0.0.x address.
+ * gets its own 127.0.0.x address. A path starting with {@code /slow} is answered after
+ * {@link #SLOW}, to keep a request in flight.
  */
 public final class NamedBackends implements AutoCloseable {
 
     private final Map<String, HttpServer> servers = new LinkedHashMap<>();
     private final Map<String, AtomicLong> hits = new LinkedHashMap<>();
+    public static final java.time.Duration SLOW = java.time.Duration.ofMillis(1500);
+
     private int nextHost = 10;
 
     /** Starts a server called {@code name}; returns its {@code host:port}. */
@@ -30,6 +33,13 @@ public final class NamedBackends implements AutoCloseable {
             s.createContext("/", ex -> {
                 count.incrementAndGet();
                 ex.getRequestBody().readAllBytes();
+                if (ex.getRequestURI().getPath().startsWith("/slow")) {
+                    try {
+                        Thread.sleep(SLOW.toMillis()); // the backend's behaviour under test, not a wait
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 byte[] body = name.getBytes(StandardCharsets.UTF_8);
                 ex.getResponseHeaders().add("X-Backend", name);
                 ex.sendResponseHeaders(200, body.length);
