@@ -91,14 +91,14 @@ final class ConditionParser {
             }
             negate = false;
         }
+        if (problems.errorCount() > errorsBefore) {
+            return Optional.empty();
+        }
         if (group.isEmpty() || negate) {
             problems.error(line, "condition ends with an operator");
             return Optional.empty();
         }
         groups.add(group);
-        if (problems.errorCount() > errorsBefore) {
-            return Optional.empty();
-        }
         boolean unless = kw.equals("unless");
         return Optional.of(() -> {
             Condition c = build(groups);

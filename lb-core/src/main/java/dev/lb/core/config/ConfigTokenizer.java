@@ -104,7 +104,9 @@ final class ConfigTokenizer {
                 word.append((char) Integer.parseInt(hex, 16));
                 return at + 4;
             }
-            default -> word.append(e);
+            case ' ', '\t', '#', '\\', '\'', '"', '$' -> word.append(e);
+            // HAProxy leaves other pairs alone, so that "\1" reaches a regex replacement intact.
+            default -> word.append('\\').append(e);
         }
         return at + 2;
     }

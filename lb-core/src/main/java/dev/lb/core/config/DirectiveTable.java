@@ -43,7 +43,7 @@ final class DirectiveTable {
     static {
         put("mode", ALL, DirectiveTable::mode);
         put("balance", BACK_D, DirectiveTable::balance);
-        put("retries", BACK_D, (d, l) -> new Arguments(l, d.problems).integer(1, "a number of retries", 0,
+        put("retries", BACK_D, (d, l) -> new Arguments(l, d.problems).integer(1, "number of retries", 0,
                 Integer.MAX_VALUE).ifPresent(n -> d.settings.retries = n));
         put("maxconn", ALL, DirectiveTable::maxconn);
         put("default_backend", FRONT_D, DirectiveTable::defaultBackend);
@@ -187,7 +187,7 @@ final class DirectiveTable {
     }
 
     private static void maxconn(ProxyDraft d, ConfigLine line) {
-        OptionalInt n = new Arguments(line, d.problems).integer(1, "a number of connections", 0,
+        OptionalInt n = new Arguments(line, d.problems).integer(1, "number of connections", 0,
                 Integer.MAX_VALUE);
         if (n.isEmpty()) {
             return;

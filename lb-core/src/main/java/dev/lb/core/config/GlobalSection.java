@@ -20,7 +20,7 @@ final class GlobalSection {
             "grace", "zero-warning", "thread-groups", "numa-cpu-mapping", "set-dumpable", "strict-limits",
             "unix-bind", "external-check", "ssl-server-verify", "ssl-dh-param-file", "ssl-engine", "ssl-mode-async",
             "ssl-load-extra-files", "ssl-load-extra-del-ext", "ssl-skip-self-issued-ca", "issuers-chain-path",
-            "description", "log-format", "profiling.tasks", "profiling.memory", "anonkey");
+            "log-format", "profiling.tasks", "profiling.memory", "anonkey");
 
     private static final Set<String> ENVIRONMENT = Set.of("setenv", "presetenv", "unsetenv", "resetenv");
 

@@ -16,6 +16,9 @@ final class OptionDirective {
             "http-buffer-request", "http-ignore-probes", "tcp-smart-accept", "tcp-smart-connect",
             "transparent", "httpslog");
 
+    /** Options HAProxy has no {@code no} form for (cfgparse-listen.c, "negation/default"). */
+    private static final Set<String> NOT_NEGATABLE = Set.of("forwardfor", "httpchk", "httplog", "tcplog");
+
     private OptionDirective() {
     }
 
@@ -26,6 +29,11 @@ final class OptionDirective {
             return;
         }
         boolean on = !negated;
+        if (negated && NOT_NEGATABLE.contains(name)) {
+            // HAProxy 2.6 refuses these too: they take arguments, so "no" has no single meaning.
+            d.problems.error(line, "'no option " + name + "' is not supported (HAProxy refuses it too)");
+            return;
+        }
         switch (name) {
             case "forwardfor" -> {
                 if (line.size() > 2 && on) {

@@ -9,6 +9,7 @@ import dev.lb.core.table.Mode;
 import dev.lb.core.table.RoutingTable;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,11 +67,23 @@ final class TableCompiler {
             frontends.add(frontend(d, backends, proxies, problems));
         }
         if (problems.hasErrors()) {
-            throw new ConfigException(problems.errors());
+            throw new ConfigException(inFileOrder(problems.errors(), texts));
         }
         List<String> sources = texts.stream().map(ConfigText::name).toList();
         return new LoadResult(new RoutingTable(0, sources, frontends, List.copyOf(backends.values())),
-                problems.warnings());
+                inFileOrder(problems.warnings(), texts));
+    }
+
+    /**
+     * Problems sorted by file (in the order given) then line, so that a report reads like the
+     * configuration even though name resolution finds some of them after the whole read.
+     */
+    private static List<ConfigProblem> inFileOrder(List<ConfigProblem> problems, List<ConfigText> texts) {
+        List<String> files = texts.stream().map(ConfigText::name).toList();
+        return problems.stream()
+                .sorted(Comparator.comparingInt((ConfigProblem p) -> files.indexOf(p.file()))
+                        .thenComparingInt(ConfigProblem::line))
+                .toList();
     }
 
     /** Applies every section in order; returns the proxies with their defaults applied. */
@@ -78,13 +91,18 @@ final class TableCompiler {
         AddressParser addresses = new AddressParser(resolver, problems);
         ProxySettings lastDefaults = new ProxySettings();
         Map<String, ProxySettings> namedDefaults = new HashMap<>();
+        DefaultsUse defaultsUse = new DefaultsUse(problems);
+        Section lastDefaultsSection = null;
         List<ProxyDraft> proxies = new ArrayList<>();
         for (Section s : sections) {
             switch (s.kind()) {
                 case GLOBAL -> GlobalSection.apply(s, problems);
                 case DEFAULTS, FRONTEND, BACKEND, LISTEN -> {
                     ProxySettings base = s.kind() == SectionKind.DEFAULTS ? new ProxySettings() : lastDefaults;
-                    if (!s.from().isEmpty()) {
+                    if (s.from().isEmpty() && s.kind() != SectionKind.DEFAULTS) {
+                        defaultsUse.implicit(lastDefaultsSection, s);
+                    } else if (!s.from().isEmpty()) {
+                        defaultsUse.explicit(s.from(), s);
                         base = namedDefaults.get(s.from());
                         if (base == null) {
                             problems.error(s.header(), "no defaults section named '" + s.from() + "' before this line");
@@ -97,6 +115,7 @@ final class TableCompiler {
                     }
                     if (s.kind() == SectionKind.DEFAULTS) {
                         lastDefaults = d.settings;
+                        lastDefaultsSection = s;
                         if (!s.name().isEmpty()) {
                             namedDefaults.put(s.name(), d.settings);
                         }
@@ -232,7 +251,9 @@ final class TableCompiler {
             Bind b = d.binds.get(i);
             ConfigLine line = d.bindLines.get(i);
             ConfigLine first = bound.putIfAbsent(b.address(), line);
-            if (first != null) {
+            if (first == line) {
+                problems.error(line, "bind " + b.describe() + " is listed twice on this line");
+            } else if (first != null) {
                 problems.error(line, "bind " + b.describe() + " collides with the bind at " + first.location());
             }
         }
