@@ -106,7 +106,8 @@ final class ConditionParser {
         });
     }
 
-    private static Supplier<Condition> named(String name, AclRegistry acls, ConfigLine line, Problems problems) {
+    private static Supplier<Condition> named(String name, AclRegistry acls, ConfigLine line,
+            Problems problems) {
         if (name.isEmpty()) {
             problems.error(line, "'!' needs an ACL name after it");
             return null;

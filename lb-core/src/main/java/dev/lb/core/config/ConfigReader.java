@@ -88,13 +88,15 @@ final class ConfigReader {
             problems.error(header, "unexpected word '" + header.word(next) + "' after the "
                     + kind.keyword() + " name");
         }
-        if (name.isEmpty() && (kind.isProxy() || kind == SectionKind.RESOLVERS || kind == SectionKind.USERLIST)) {
+        if (name.isEmpty()
+                && (kind.isProxy() || kind == SectionKind.RESOLVERS || kind == SectionKind.USERLIST)) {
             problems.error(header, "'" + kind.keyword() + "' needs a name");
             name = "<unnamed>";
         }
         if ((kind.isProxy() || kind == SectionKind.DEFAULTS) && !name.matches("[A-Za-z0-9_.:-]*")) {
             // HAProxy's rule for proxy names (invalid_char() in tools.c): they appear in logs and stats.
-            problems.error(header, "'" + kind.keyword() + "' name '" + name + "' may only hold letters, digits, "
+            problems.error(header, "'" + kind.keyword() + "' name '" + name
+                    + "' may only hold letters, digits, "
                     + "'-', '_', '.' and ':'");
         }
         sections.add(new Section(kind, name, from, header, body));

@@ -223,7 +223,8 @@ final class DirectiveTable {
             return;
         }
         if (name.contains("%[")) {
-            d.problems.error(line, "dynamic backend names ('use_backend " + name + "') are not implemented yet");
+            d.problems.error(line, "dynamic backend names ('use_backend " + name
+                    + "') are not implemented yet");
             return;
         }
         ConditionParser.parse(line.from(2), d.acls, line, d.problems)

@@ -11,14 +11,17 @@ import java.util.Set;
 final class GlobalSection {
 
     private static final Set<String> PROCESS_ONLY = Set.of("daemon", "pidfile", "user", "group", "uid", "gid",
-            "log", "log-tag", "log-send-hostname", "nbproc", "nbthread", "chroot", "stats", "maxconn", "spread-checks",
+            "log", "log-tag", "log-send-hostname", "nbproc", "nbthread", "chroot", "stats", "maxconn",
+                    "spread-checks",
             "ca-base", "crt-base", "debug", "quiet", "node", "description", "hard-stop-after", "master-worker",
             "ulimit-n", "maxsslconn", "maxconnrate", "maxsessrate", "maxsslrate", "maxpipes", "maxcomprate",
             "cpu-map", "server-state-file", "server-state-base", "localpeer", "noepoll", "nopoll", "nosplice",
-            "noreuseport", "nogetaddrinfo", "busy-polling", "max-spread-checks", "expose-experimental-directives",
+            "noreuseport", "nogetaddrinfo", "busy-polling", "max-spread-checks",
+                    "expose-experimental-directives",
             "insecure-fork-wanted", "insecure-setuid-wanted", "h2-workaround-bogus-websocket-clients",
             "grace", "zero-warning", "thread-groups", "numa-cpu-mapping", "set-dumpable", "strict-limits",
-            "unix-bind", "external-check", "ssl-server-verify", "ssl-dh-param-file", "ssl-engine", "ssl-mode-async",
+            "unix-bind", "external-check", "ssl-server-verify", "ssl-dh-param-file", "ssl-engine",
+                    "ssl-mode-async",
             "ssl-load-extra-files", "ssl-load-extra-del-ext", "ssl-skip-self-issued-ca", "issuers-chain-path",
             "log-format", "profiling.tasks", "profiling.memory", "anonkey");
 

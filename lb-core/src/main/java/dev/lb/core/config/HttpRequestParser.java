@@ -76,7 +76,8 @@ final class HttpRequestParser {
             d.problems.error(line, "'http-request del-header ... -m' is not implemented yet");
             return;
         }
-        condition(d, line, 3).ifPresent(c -> d.actions.add(() -> new HttpRequestAction.DelHeader(name, c.get())));
+        condition(d, line, 3).ifPresent(c -> d.actions.add(() -> new HttpRequestAction.DelHeader(name,
+                c.get())));
     }
 
     private static void replacePath(ProxyDraft d, ConfigLine line) {
@@ -105,7 +106,8 @@ final class HttpRequestParser {
         int next = 2;
         int status = 403;
         if ("deny_status".equals(line.word(2))) {
-            OptionalInt s = new Arguments(line, d.problems).integer(3, "a status code after deny_status", 100, 599);
+            OptionalInt s = new Arguments(line, d.problems).integer(3, "a status code after deny_status", 100,
+                    599);
             if (s.isEmpty()) {
                 return;
             }
@@ -119,7 +121,8 @@ final class HttpRequestParser {
         }
         String w = line.word(next);
         if (w != null && !w.equals("if") && !w.equals("unless")) {
-            d.problems.error(line, "'http-request deny " + w + "' (custom deny responses) is not implemented yet");
+            d.problems.error(line, "'http-request deny " + w
+                    + "' (custom deny responses) is not implemented yet");
             return;
         }
         int code = status;

@@ -105,7 +105,8 @@ final class TableCompiler {
                         defaultsUse.explicit(s.from(), s);
                         base = namedDefaults.get(s.from());
                         if (base == null) {
-                            problems.error(s.header(), "no defaults section named '" + s.from() + "' before this line");
+                            problems.error(s.header(), "no defaults section named '" + s.from()
+                                    + "' before this line");
                             base = new ProxySettings();
                         }
                     }
@@ -123,12 +124,12 @@ final class TableCompiler {
                         proxies.add(d);
                     }
                 }
-                case RESOLVERS -> problems.warn(s.header(), "resolvers section '" + s.name() + "' is read but not "
-                        + "used: DNS-resolved servers are not implemented yet");
-                case USERLIST -> problems.error(s.header(), "userlist sections (and 'http-request auth') are not "
-                        + "implemented yet");
-                default -> problems.error(s.header(), "'" + s.kind().keyword() + "' sections are not implemented "
-                        + "yet");
+                case RESOLVERS -> problems.warn(s.header(), "resolvers section '" + s.name()
+                        + "' is read but not used: DNS-resolved servers are not implemented yet");
+                case USERLIST -> problems.error(s.header(),
+                        "userlist sections (and 'http-request auth') are not implemented yet");
+                default -> problems.error(s.header(),
+                        "'" + s.kind().keyword() + "' sections are not implemented yet");
             }
         }
         return proxies;
@@ -150,7 +151,8 @@ final class TableCompiler {
                 clash = back.putIfAbsent(d.name(), d);
             }
             if (clash != null) {
-                problems.error(d.section.header(), d.kind().keyword() + " '" + d.name() + "' has the same name as "
+                problems.error(d.section.header(), d.kind().keyword() + " '" + d.name()
+                        + "' has the same name as "
                         + clash.kind().keyword() + " '" + clash.name() + "' declared at "
                         + clash.section.header().location());
             }
@@ -170,7 +172,8 @@ final class TableCompiler {
                 && d.section.body().contains(d.settings.modeLine)) {
             problems.error(d.settings.modeLine, "mode tcp is not implemented yet");
         } else {
-            problems.error(d.section.header(), d.kind().keyword() + " '" + d.name() + "': mode tcp (from defaults at "
+            problems.error(d.section.header(), d.kind().keyword() + " '" + d.name()
+                    + "': mode tcp (from defaults at "
                     + d.settings.modeLine.location() + ") is not implemented yet");
         }
     }
@@ -240,7 +243,8 @@ final class TableCompiler {
             }
         }
         // When a proxy failed its own checks it is absent here; its errors are already reported.
-        if (proxies.stream().noneMatch(p -> p.name().equals(name) && p.kind().hasBackend() && !p.isStatsOnly())) {
+        if (proxies.stream().noneMatch(p -> p.name().equals(name) && p.kind().hasBackend()
+                && !p.isStatsOnly())) {
             problems.error(line, directive + " " + name + ": " + why);
         }
         return null;

@@ -23,7 +23,8 @@ class HaproxyConfigLoaderTest {
         Path b = Files.writeString(dir.resolve("b.cfg"), "frontend fe\n    bind 127.0.0.1:8080\n"
                 + "    default_backend be\nbackend be\n    server s 127.0.0.2:80\n");
         LoadResult r = HaproxyConfigLoader.load(List.of(a, b));
-        assertEquals(7000, r.table().backends().get("be").timeouts().connect().toMillis(), "connect timeout of be");
+        assertEquals(7000, r.table().backends().get("be").timeouts().connect().toMillis(),
+                "connect timeout of be");
         assertEquals(List.of(a.toString(), b.toString()), r.table().sources(), "sources");
         assertEquals(0, r.table().version(), "a loaded table is unpublished");
     }
@@ -40,13 +41,15 @@ class HaproxyConfigLoaderTest {
     @Test
     void anUnreadableFileIsAnErrorNamingIt() {
         Path missing = dir.resolve("missing.cfg");
-        ConfigException e = assertThrows(ConfigException.class, () -> HaproxyConfigLoader.load(List.of(missing)));
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> HaproxyConfigLoader.load(List.of(missing)));
         assertTrue(e.getMessage().startsWith(missing + ": cannot read"), e.getMessage());
     }
 
     @Test
     void unresolvableServerNamesAreErrorsWithTheirLine() {
-        String cfg = "defaults\n mode http\nbackend be\n server a web1.service.consul:80\n server b gone.invalid:80\n";
+        String cfg = "defaults\n mode http\nbackend be\n server a web1.service.consul:80\n"
+                + " server b gone.invalid:80\n";
         ConfigException e = assertThrows(ConfigException.class, () -> TestCompiler.compile("dns.cfg", cfg));
         assertEquals("dns.cfg:5: could not resolve address 'gone.invalid'", e.getMessage());
     }

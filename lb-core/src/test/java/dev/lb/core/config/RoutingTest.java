@@ -54,9 +54,12 @@ class RoutingTest {
                 // A repeated acl line joins the ACL even below the rules that use it, as in HAProxy.
                 route(FakeRequest.of("a2.example.com", "/api/x"), "api"),
                 route(FakeRequest.of("a2.example.com", "/"), "a"),
-                route(FakeRequest.builder().host("c.example.com").path("/admin").source("10.1.1.1").build(), "admin"),
-                route(FakeRequest.builder().host("a.example.com").path("/admin").source("11.1.1.1").build(), "a"),
-                route(FakeRequest.builder().host("a.example.com").path("/x").header("X-Admin", "1").build(), "admin"),
+                route(FakeRequest.builder().host("c.example.com").path("/admin").source("10.1.1.1").build(),
+                        "admin"),
+                route(FakeRequest.builder().host("a.example.com").path("/admin").source("11.1.1.1").build(),
+                        "a"),
+                route(FakeRequest.builder().host("a.example.com").path("/x").header("X-Admin", "1").build(),
+                        "admin"),
                 route(FakeRequest.of("c.example.com", "/web"), "b"),
                 // Neither host_a nor is_api holds, but "unless host_a || is_api" is false for /api.
                 route(FakeRequest.of("c.example.com", "/api"), null),

@@ -102,7 +102,8 @@ public final class FakeRequest implements RequestFacts {
             return header("Host", host);
         }
 
-        /** Sets a header (first value only, as {@link RequestFacts#header} answers); {@code null} removes it. */
+        /** Sets a header (first value only,
+                as {@link RequestFacts#header} answers); {@code null} removes it. */
         public Builder header(String name, String value) {
             if (value == null) {
                 headers.remove(name.toLowerCase(Locale.ROOT));
