@@ -9,7 +9,10 @@ import java.util.List;
 
 /**
  * Reads haproxy.cfg files and builds a {@link dev.lb.core.table.RoutingTable} from them.
- * Several files are read as one, in order, as {@code haproxy -f a -f b} does.
+ * Several files are read as one, in order, as {@code haproxy -f a -f b} does. Host names on
+ * {@code server} and {@code bind} lines are resolved here, once; double-quoted words expand
+ * environment variables, as in HAProxy. Errors carry {@code file:line} and are all reported
+ * together in the {@link ConfigException}; warnings come back in the {@link LoadResult}.
  */
 public final class HaproxyConfigLoader {
 
@@ -35,6 +38,6 @@ public final class HaproxyConfigLoader {
 
     /** Compiles configuration texts (what {@link #load} does after reading). */
     public static LoadResult compile(List<ConfigText> texts) throws ConfigException {
-        throw new ConfigException(List.of(new ConfigProblem("lb", 0, "parser not implemented yet")));
+        return new TableCompiler(HostResolver.SYSTEM, System.getenv()).compile(texts);
     }
 }

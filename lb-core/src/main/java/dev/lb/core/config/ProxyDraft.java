@@ -1,0 +1,62 @@
+package dev.lb.core.config;
+
+import dev.lb.core.action.HttpRequestAction;
+import dev.lb.core.match.Condition;
+import dev.lb.core.table.Bind;
+import dev.lb.core.table.Server;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * A {@code defaults}, {@code frontend}, {@code backend} or {@code listen} section while its
+ * directives are applied: what the {@link DirectiveTable} handlers fill in and the
+ * {@link TableCompiler} turns into table objects once every section is read.
+ */
+final class ProxyDraft {
+
+    /** A {@code use_backend} line before its backend name is resolved. */
+    record UseBackend(String backend, Supplier<Condition> condition, ConfigLine line) {
+    }
+
+    final Section section;
+    final ProxySettings settings;
+    final Problems problems;
+    final AddressParser addresses;
+    final AclRegistry acls = new AclRegistry();
+    final List<Bind> binds = new ArrayList<>();
+    final List<ConfigLine> bindLines = new ArrayList<>();
+    final List<UseBackend> useBackends = new ArrayList<>();
+    final List<Supplier<HttpRequestAction>> actions = new ArrayList<>();
+    final List<Server> servers = new ArrayList<>();
+    final Set<String> serverNames = new HashSet<>();
+    /** The first {@code stats} line of the section, or {@code null}. */
+    ConfigLine statsLine;
+    /** Whether this section's own lines (not its defaults) name a default backend. */
+    boolean ownDefaultBackend;
+
+    ProxyDraft(Section section, ProxySettings settings, Problems problems, AddressParser addresses) {
+        this.section = section;
+        this.settings = settings;
+        this.problems = problems;
+        this.addresses = addresses;
+    }
+
+    SectionKind kind() {
+        return section.kind();
+    }
+
+    String name() {
+        return section.name();
+    }
+
+    /**
+     * A section that only declares the stats page (the seeds' {@code listen stats}): no servers
+     * and no routing of its own. It opens no HTTP listener until the admin plane serves it.
+     */
+    boolean isStatsOnly() {
+        return statsLine != null && servers.isEmpty() && useBackends.isEmpty() && !ownDefaultBackend;
+    }
+}

@@ -1,0 +1,270 @@
+package dev.lb.core.config;
+
+import dev.lb.core.action.HttpRequestAction;
+import dev.lb.core.route.Rule;
+import dev.lb.core.table.Backend;
+import dev.lb.core.table.Bind;
+import dev.lb.core.table.Frontend;
+import dev.lb.core.table.Mode;
+import dev.lb.core.table.RoutingTable;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Compiles haproxy.cfg texts into a {@link RoutingTable}: reads the sections, applies each
+ * proxy's directives on top of its {@code defaults}, then resolves backend names and checks
+ * what only the whole configuration can tell (duplicate names, colliding binds, modes).
+ */
+final class TableCompiler {
+
+    private final HostResolver resolver;
+    private final Map<String, String> environment;
+
+    TableCompiler(HostResolver resolver, Map<String, String> environment) {
+        this.resolver = resolver;
+        this.environment = environment;
+    }
+
+    LoadResult compile(List<ConfigText> texts) throws ConfigException {
+        Problems problems = new Problems();
+        List<Section> sections = new ConfigReader(new ConfigEnvironment(environment), problems).read(texts);
+        List<ProxyDraft> proxies = readProxies(sections, problems);
+        checkNames(proxies, problems);
+        Map<String, Backend> backends = new LinkedHashMap<>();
+        Map<String, ProxyDraft> backendDrafts = new HashMap<>();
+        for (ProxyDraft d : proxies) {
+            if (d.isStatsOnly()) {
+                d.problems.warn(d.section.header(), d.kind().keyword() + " '" + d.name() + "' only declares "
+                        + "the stats page, which is not served yet: no listener is opened for it");
+                continue;
+            }
+            checkMode(d, problems);
+            if (d.kind().hasBackend()) {
+                backends.putIfAbsent(d.name(), backend(d));
+                backendDrafts.putIfAbsent(d.name(), d);
+            }
+        }
+        List<Frontend> frontends = new ArrayList<>();
+        Map<InetSocketAddress, ConfigLine> bound = new HashMap<>();
+        for (ProxyDraft d : proxies) {
+            if (!d.kind().hasFrontend() || d.isStatsOnly()) {
+                continue;
+            }
+            if (d.binds.isEmpty()) {
+                if (d.kind() == SectionKind.FRONTEND) {
+                    problems.warn(d.section.header(), "frontend '" + d.name() + "' has no 'bind' directive, so "
+                            + "it receives no traffic");
+                }
+                continue;
+            }
+            checkBinds(d, bound, problems);
+            frontends.add(frontend(d, backends, proxies, problems));
+        }
+        if (problems.hasErrors()) {
+            throw new ConfigException(inFileOrder(problems.errors(), texts));
+        }
+        List<String> sources = texts.stream().map(ConfigText::name).toList();
+        return new LoadResult(new RoutingTable(0, sources, frontends, List.copyOf(backends.values())),
+                inFileOrder(problems.warnings(), texts));
+    }
+
+    /**
+     * Problems sorted by file (in the order given) then line, so that a report reads like the
+     * configuration even though name resolution finds some of them after the whole read.
+     */
+    private static List<ConfigProblem> inFileOrder(List<ConfigProblem> problems, List<ConfigText> texts) {
+        List<String> files = texts.stream().map(ConfigText::name).toList();
+        return problems.stream()
+                .sorted(Comparator.comparingInt((ConfigProblem p) -> files.indexOf(p.file()))
+                        .thenComparingInt(ConfigProblem::line))
+                .toList();
+    }
+
+    /** Applies every section in order; returns the proxies with their defaults applied. */
+    private List<ProxyDraft> readProxies(List<Section> sections, Problems problems) {
+        AddressParser addresses = new AddressParser(resolver, problems);
+        ProxySettings lastDefaults = new ProxySettings();
+        Map<String, ProxySettings> namedDefaults = new HashMap<>();
+        DefaultsUse defaultsUse = new DefaultsUse(problems);
+        Section lastDefaultsSection = null;
+        List<ProxyDraft> proxies = new ArrayList<>();
+        for (Section s : sections) {
+            switch (s.kind()) {
+                case GLOBAL -> GlobalSection.apply(s, problems);
+                case DEFAULTS, FRONTEND, BACKEND, LISTEN -> {
+                    ProxySettings base = s.kind() == SectionKind.DEFAULTS ? new ProxySettings() : lastDefaults;
+                    if (s.from().isEmpty() && s.kind() != SectionKind.DEFAULTS) {
+                        defaultsUse.implicit(lastDefaultsSection, s);
+                    } else if (!s.from().isEmpty()) {
+                        defaultsUse.explicit(s.from(), s);
+                        base = namedDefaults.get(s.from());
+                        if (base == null) {
+                            problems.error(s.header(), "no defaults section named '" + s.from()
+                                    + "' before this line");
+                            base = new ProxySettings();
+                        }
+                    }
+                    ProxyDraft d = new ProxyDraft(s, base.copy(), problems, addresses);
+                    for (ConfigLine line : s.body()) {
+                        DirectiveTable.apply(d, line);
+                    }
+                    if (s.kind() == SectionKind.DEFAULTS) {
+                        lastDefaults = d.settings;
+                        lastDefaultsSection = s;
+                        if (!s.name().isEmpty()) {
+                            namedDefaults.put(s.name(), d.settings);
+                        }
+                    } else {
+                        proxies.add(d);
+                    }
+                }
+                case RESOLVERS -> problems.warn(s.header(), "resolvers section '" + s.name()
+                        + "' is read but not used: DNS-resolved servers are not implemented yet");
+                case USERLIST -> problems.error(s.header(),
+                        "userlist sections (and 'http-request auth') are not implemented yet");
+                default -> problems.error(s.header(),
+                        "'" + s.kind().keyword() + "' sections are not implemented yet");
+            }
+        }
+        return proxies;
+    }
+
+    /**
+     * Frontends and listens share one name space, backends and listens another; a frontend and
+     * a backend may share a name (HAProxy 2.6, cfgparse-listen.c).
+     */
+    private static void checkNames(List<ProxyDraft> proxies, Problems problems) {
+        Map<String, ProxyDraft> front = new HashMap<>();
+        Map<String, ProxyDraft> back = new HashMap<>();
+        for (ProxyDraft d : proxies) {
+            ProxyDraft clash = null;
+            if (d.kind().hasFrontend()) {
+                clash = front.putIfAbsent(d.name(), d);
+            }
+            if (clash == null && d.kind().hasBackend()) {
+                clash = back.putIfAbsent(d.name(), d);
+            }
+            if (clash != null) {
+                problems.error(d.section.header(), d.kind().keyword() + " '" + d.name()
+                        + "' has the same name as "
+                        + clash.kind().keyword() + " '" + clash.name() + "' declared at "
+                        + clash.section.header().location());
+            }
+        }
+    }
+
+    /** HAProxy's default mode is tcp, so a proxy without {@code mode http} is a TCP proxy. */
+    private static void checkMode(ProxyDraft d, Problems problems) {
+        if (d.settings.mode == Mode.HTTP) {
+            return;
+        }
+        if (d.settings.modeLine == null) {
+            problems.error(d.section.header(), d.kind().keyword() + " '" + d.name() + "' has no 'mode http' "
+                    + "(here or in its defaults), so it is in HAProxy's default mode tcp: mode tcp is not "
+                    + "implemented yet");
+        } else if (d.settings.modeLine.file().equals(d.section.header().file())
+                && d.section.body().contains(d.settings.modeLine)) {
+            problems.error(d.settings.modeLine, "mode tcp is not implemented yet");
+        } else {
+            problems.error(d.section.header(), d.kind().keyword() + " '" + d.name()
+                    + "': mode tcp (from defaults at "
+                    + d.settings.modeLine.location() + ") is not implemented yet");
+        }
+    }
+
+    private static Backend backend(ProxyDraft d) {
+        ProxySettings s = d.settings;
+        // A listen's http-request rules run once, in its frontend half; they belong to the backend
+        // half only when it has no frontend of its own.
+        boolean ownRules = d.kind() == SectionKind.BACKEND || d.binds.isEmpty();
+        return Backend.builder(d.name())
+                .mode(Mode.HTTP)
+                .algorithm(s.balance)
+                .servers(d.servers)
+                .retries(s.retries)
+                .redispatch(s.redispatch)
+                .forwardFor(s.forwardFor)
+                .httpServerClose(s.httpServerClose)
+                .actions(ownRules ? actions(d) : List.of())
+                .timeouts(s.timeouts())
+                .location(d.section.header().location())
+                .build();
+    }
+
+    private static Frontend frontend(ProxyDraft d, Map<String, Backend> backends, List<ProxyDraft> proxies,
+            Problems problems) {
+        ProxySettings s = d.settings;
+        List<Rule> rules = new ArrayList<>();
+        for (ProxyDraft.UseBackend u : d.useBackends) {
+            Backend b = resolveBackend(u.backend(), u.line(), "use_backend", backends, proxies, problems);
+            if (b != null) {
+                rules.add(new Rule(u.condition().get(), b, u.line().location()));
+            }
+        }
+        Backend defaultBackend = null;
+        if (d.kind() == SectionKind.LISTEN && !d.ownDefaultBackend) {
+            defaultBackend = backends.get(d.name());
+        } else if (s.defaultBackend != null) {
+            defaultBackend = resolveBackend(s.defaultBackend, s.defaultBackendLine, "default_backend", backends,
+                    proxies, problems);
+        }
+        return Frontend.builder(d.name())
+                .mode(Mode.HTTP)
+                .binds(d.binds)
+                .rules(rules)
+                .defaultBackend(defaultBackend)
+                .actions(actions(d))
+                .forwardFor(s.forwardFor)
+                .httpServerClose(s.httpServerClose)
+                .maxconn(s.maxconn)
+                .timeouts(s.timeouts())
+                .location(d.section.header().location())
+                .build();
+    }
+
+    private static Backend resolveBackend(String name, ConfigLine line, String directive,
+            Map<String, Backend> backends, List<ProxyDraft> proxies, Problems problems) {
+        Backend b = backends.get(name);
+        if (b != null) {
+            return b;
+        }
+        String why = "no backend named '" + name + "'";
+        for (ProxyDraft p : proxies) {
+            if (p.name().equals(name) && p.isStatsOnly()) {
+                why = "'" + name + "' only declares the stats page, which is not served yet";
+            } else if (p.name().equals(name) && p.kind() == SectionKind.FRONTEND) {
+                why = "'" + name + "' is a frontend, not a backend";
+            }
+        }
+        // When a proxy failed its own checks it is absent here; its errors are already reported.
+        if (proxies.stream().noneMatch(p -> p.name().equals(name) && p.kind().hasBackend()
+                && !p.isStatsOnly())) {
+            problems.error(line, directive + " " + name + ": " + why);
+        }
+        return null;
+    }
+
+    private static void checkBinds(ProxyDraft d, Map<InetSocketAddress, ConfigLine> bound, Problems problems) {
+        for (int i = 0; i < d.binds.size(); i++) {
+            Bind b = d.binds.get(i);
+            ConfigLine line = d.bindLines.get(i);
+            ConfigLine first = bound.putIfAbsent(b.address(), line);
+            if (first == line) {
+                problems.error(line, "bind " + b.describe() + " is listed twice on this line");
+            } else if (first != null) {
+                problems.error(line, "bind " + b.describe() + " collides with the bind at " + first.location());
+            }
+        }
+        // Nothing to repair: any collision is an error, so no table is built from these binds.
+    }
+
+    private static List<HttpRequestAction> actions(ProxyDraft d) {
+        return d.actions.stream().map(Supplier::get).toList();
+    }
+}
