@@ -57,6 +57,11 @@ class DifferentialRoutingTest {
     @Test
     void hostPerServiceTemplate() throws Exception {
         compare("""
+                defaults
+                    mode http
+                    timeout connect 5s
+                    timeout client 30s
+                    timeout server 30s
                 frontend http-in
                     bind 127.0.0.1:@PORT@
                     acl host_web hdr(host) -i web.example.com

@@ -27,6 +27,8 @@ class MainTest {
     @Test
     void checkAcceptsAValidFileLikeHaproxy() throws Exception {
         Path cfg = Files.writeString(dir.resolve("ok.cfg"), """
+                defaults
+                    mode http
                 frontend web
                     bind 127.0.0.1:8080
                     default_backend app
@@ -40,6 +42,8 @@ class MainTest {
     @Test
     void checkNamesFileAndLineOfEachError() throws Exception {
         Path cfg = Files.writeString(dir.resolve("bad.cfg"), """
+                defaults
+                    mode http
                 frontend web
                     bind 127.0.0.1:8080
                     use_backend nowhere if { path_beg /x }
@@ -49,8 +53,8 @@ class MainTest {
                 """);
         assertEquals(1, run("-c", "-f", cfg.toString()));
         String e = err.toString();
-        assertTrue(e.contains(cfg + ":3: "), "expected an error at line 3 (unknown backend), got:\n" + e);
-        assertTrue(e.contains(cfg + ":6: "), "expected an error at line 6 (unknown server keyword), got:\n" + e);
+        assertTrue(e.contains(cfg + ":5: "), "expected an error at line 5 (unknown backend), got:\n" + e);
+        assertTrue(e.contains(cfg + ":8: "), "expected an error at line 8 (unknown server keyword), got:\n" + e);
         assertEquals("", out.toString(), "a rejected file must not be called valid");
     }
 
