@@ -38,8 +38,43 @@ public sealed interface HttpRequestAction {
         }
     }
 
-    /** {@code replace-path REGEX REPLACEMENT}: rewrites the path, keeping the query string. */
+    /**
+     * {@code replace-path REGEX REPLACEMENT}: rewrites the path, keeping the query string. As in
+     * HAProxy, when the (unanchored) regex matches, the whole path becomes the replacement, in which
+     * {@code \N} stands for group N.
+     */
     record ReplacePath(Pattern regex, String replacement, Condition condition) implements HttpRequestAction {
+
+        /** The rewritten path, or {@code path} itself when the regex does not match. */
+        public String apply(String path) {
+            java.util.regex.Matcher m = regex.matcher(path);
+            if (!m.find()) {
+                return path;
+            }
+            StringBuilder out = new StringBuilder(replacement.length() + 16);
+            for (int i = 0; i < replacement.length(); i++) {
+                char c = replacement.charAt(i);
+                if (c == '\\' && i + 1 < replacement.length()) {
+                    char next = replacement.charAt(i + 1);
+                    if (next >= '0' && next <= '9') {
+                        int g = next - '0';
+                        if (g <= m.groupCount() && m.group(g) != null) {
+                            out.append(m.group(g));
+                        }
+                        i++;
+                        continue;
+                    }
+                    if (next == '\\') {
+                        out.append('\\');
+                        i++;
+                        continue;
+                    }
+                }
+                out.append(c);
+            }
+            return out.toString();
+        }
+
         @Override
         public String describe() {
             return "replace-path " + regex.pattern() + " " + replacement + " if " + condition.describe();
