@@ -35,7 +35,10 @@ final class ClauseNormalizer {
         return Optional.of(out);
     }
 
-    /** The groups, or {@code null} when too many. An empty list is "false"; a list holding an empty group is "true". */
+    /**
+     * The groups, or {@code null} when too many. An empty list is "false"; a list holding an
+     * empty group is "true".
+     */
     private static List<List<Condition>> dnf(Condition c) {
         if (c instanceof Condition.Always a) {
             return a.value() ? List.of(List.of()) : List.of();

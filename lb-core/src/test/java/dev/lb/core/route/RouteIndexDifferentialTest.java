@@ -116,7 +116,8 @@ class RouteIndexDifferentialTest {
     private static String describe(List<Rule> rules) {
         StringBuilder sb = new StringBuilder();
         for (Rule r : rules) {
-            sb.append("\n  use_backend ").append(r.backend().name()).append(" if ").append(r.condition().describe());
+            sb.append("\n  use_backend ").append(r.backend().name())
+                    .append(" if ").append(r.condition().describe());
         }
         return sb.toString();
     }

@@ -35,7 +35,8 @@ class RouteIndexTest {
             rule(path("/healthz"), "health"),
             rule(all(pathBeg("/internal/"), not(hostI("admin.example.com"))), "internal_denied"),
             rule(pathBeg("/internal/"), "internal"),
-            rule(any(hostI("a.example.com", "b.example.com"), all(hostI("c.example.com"), pathBeg("/c/"))), "abc"),
+            rule(any(hostI("a.example.com", "b.example.com"),
+                    all(hostI("c.example.com"), pathBeg("/c/"))), "abc"),
             rule(pathBeg(""), "catch_all"));
 
     static Stream<Arguments> cases() {
