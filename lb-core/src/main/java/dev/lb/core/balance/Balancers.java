@@ -9,20 +9,17 @@ public final class Balancers {
     private Balancers() {
     }
 
+    /**
+     * A balancer over {@code servers}, in declaration order. It keeps its own cursor, so a new
+     * table starts a new round-robin period; connection counts live in each server's state.
+     */
     public static Balancer create(Algorithm algorithm, List<Server> servers) {
-        // Placeholder until the real balancers land: first usable active server, else backup.
-        return (source, avoid) -> {
-            for (Server s : servers) {
-                if (!s.backup() && s.usable() && s != avoid) {
-                    return s;
-                }
-            }
-            for (Server s : servers) {
-                if (s.backup() && s.usable() && s != avoid) {
-                    return s;
-                }
-            }
-            return null;
+        List<Server> copy = List.copyOf(servers);
+        return switch (algorithm) {
+            case ROUNDROBIN -> new RoundRobinBalancer(copy);
+            case LEASTCONN -> new LeastConnBalancer(copy);
+            case SOURCE -> new SourceHashBalancer(copy);
+            case FIRST -> new FirstBalancer(copy);
         };
     }
 }

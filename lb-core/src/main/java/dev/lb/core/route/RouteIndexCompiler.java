@@ -1,0 +1,125 @@
+package dev.lb.core.route;
+
+import dev.lb.core.match.Condition;
+import dev.lb.core.match.Fetch;
+import dev.lb.core.match.Match;
+import dev.lb.core.match.MatchMethod;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Sorts the clauses of each rule into the index (a host equality and/or a path prefix or
+ * exact path, each possibly with several patterns) and the fallback list (everything else,
+ * tested in rule order), and builds the {@link RouteIndex}.
+ */
+final class RouteIndexCompiler {
+
+    /**
+     * A clause with H host and P path patterns stands for H x P index entries; beyond this it
+     * is cheaper to scan it than to index it.
+     */
+    static final int MAX_ENTRIES_PER_CLAUSE = 4096;
+
+    private final HostRoutes.Builder anyHost = new HostRoutes.Builder();
+    private final Map<String, HostRoutes.Builder> exactHosts = new HashMap<>();
+    private final Map<String, HostRoutes.Builder> foldedHosts = new HashMap<>();
+    private final List<Integer> fallbackRules = new ArrayList<>();
+    private final List<Condition> fallbackConditions = new ArrayList<>();
+    private boolean anyHostUsed;
+    private boolean pathUsed;
+
+    private RouteIndexCompiler() {
+    }
+
+    static RouteIndex compile(List<Rule> rules) {
+        RouteIndexCompiler c = new RouteIndexCompiler();
+        for (int i = 0; i < rules.size(); i++) {
+            c.add(i, rules.get(i).condition());
+        }
+        return c.build(rules);
+    }
+
+    private void add(int rule, Condition condition) {
+        Optional<List<Clause>> clauses = ClauseNormalizer.clauses(condition);
+        if (clauses.isEmpty()) {
+            fallback(rule, condition);
+            return;
+        }
+        List<Condition> scanned = new ArrayList<>();
+        for (Clause clause : clauses.get()) {
+            if (!index(rule, clause)) {
+                scanned.add(clause.asCondition());
+            }
+        }
+        if (!scanned.isEmpty()) {
+            fallback(rule, scanned.size() == 1 ? scanned.get(0) : new Condition.AnyOf(scanned));
+        }
+    }
+
+    private void fallback(int rule, Condition condition) {
+        fallbackRules.add(rule);
+        fallbackConditions.add(condition);
+    }
+
+    /** Indexes {@code clause} if it has the indexable shape; false when it must be scanned. */
+    private boolean index(int rule, Clause clause) {
+        Match host = null;
+        Match path = null;
+        for (Condition literal : clause.literals()) {
+            if (!(literal instanceof Match m)) {
+                return false;
+            }
+            if (m.isHostEquality() && host == null) {
+                host = m;
+            } else if (isPathTerm(m) && path == null) {
+                path = m;
+            } else {
+                return false;
+            }
+        }
+        long entries = (long) (host == null ? 1 : host.patterns().size())
+                * (path == null ? 1 : path.patterns().size());
+        if (entries > MAX_ENTRIES_PER_CLAUSE) {
+            return false;
+        }
+        // A term with no pattern never matches, so neither does the clause: nothing to index.
+        if (host == null) {
+            anyHostUsed = true;
+            addPaths(anyHost, path, rule);
+            return true;
+        }
+        Map<String, HostRoutes.Builder> hosts = host.ignoreCase() ? foldedHosts : exactHosts;
+        for (String h : host.patterns()) {
+            addPaths(hosts.computeIfAbsent(h, k -> new HostRoutes.Builder()), path, rule);
+        }
+        return true;
+    }
+
+    private void addPaths(HostRoutes.Builder routes, Match path, int rule) {
+        if (path == null) {
+            routes.addAnyPath(rule);
+            return;
+        }
+        pathUsed = true;
+        for (String p : path.patterns()) {
+            routes.addPath(p, path.ignoreCase(), path.isPathPrefix(), rule);
+        }
+    }
+
+    private static boolean isPathTerm(Match m) {
+        return m.isPathPrefix() || (m.fetch() == Fetch.PATH && m.method() == MatchMethod.STR);
+    }
+
+    private RouteIndex build(List<Rule> rules) {
+        Map<String, HostRoutes> exact = new HashMap<>(exactHosts.size() * 2);
+        exactHosts.forEach((h, b) -> exact.put(h, b.build()));
+        Map<String, HostRoutes> folded = new HashMap<>(foldedHosts.size() * 2);
+        foldedHosts.forEach((h, b) -> folded.put(h, b.build()));
+        int[] fr = fallbackRules.stream().mapToInt(Integer::intValue).toArray();
+        return new RouteIndex(rules, anyHostUsed ? anyHost.build() : null, exact, folded, pathUsed,
+                fr, fallbackConditions.toArray(new Condition[0]));
+    }
+}
