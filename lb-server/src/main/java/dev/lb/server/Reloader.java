@@ -59,7 +59,7 @@ final class Reloader {
     private Outcome compileAndPublish(List<ConfigText> texts) {
         LoadResult loaded;
         try {
-            loaded = HaproxyConfigLoader.compile(texts);
+            loaded = HaproxyConfigLoader.compile(texts, tables.get());
         } catch (ConfigException e) {
             return new Outcome(false, false, tables.get().version(), e.problems(), List.of());
         }

@@ -1,5 +1,6 @@
 package dev.lb.core.config;
 
+import dev.lb.core.table.RoutingTable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,6 +39,15 @@ public final class HaproxyConfigLoader {
 
     /** Compiles configuration texts (what {@link #load} does after reading). */
     public static LoadResult compile(List<ConfigText> texts) throws ConfigException {
-        return new TableCompiler(HostResolver.SYSTEM, System.getenv()).compile(texts);
+        return compile(texts, RoutingTable.EMPTY);
+    }
+
+    /**
+     * Compiles configuration texts as the successor of {@code previous}: a server that is still
+     * there (same backend, name and address) keeps its run-time state, so a reload does not
+     * forget its active connections or a recent failure.
+     */
+    public static LoadResult compile(List<ConfigText> texts, RoutingTable previous) throws ConfigException {
+        return new TableCompiler(HostResolver.SYSTEM, System.getenv()).compile(texts, previous);
     }
 }

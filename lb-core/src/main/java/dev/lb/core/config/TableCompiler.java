@@ -7,6 +7,7 @@ import dev.lb.core.table.Bind;
 import dev.lb.core.table.Frontend;
 import dev.lb.core.table.Mode;
 import dev.lb.core.table.RoutingTable;
+import dev.lb.core.table.Server;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -32,6 +33,11 @@ final class TableCompiler {
     }
 
     LoadResult compile(List<ConfigText> texts) throws ConfigException {
+        return compile(texts, RoutingTable.EMPTY);
+    }
+
+    /** Compiles {@code texts}; servers that {@code previous} also has keep their run-time state. */
+    LoadResult compile(List<ConfigText> texts, RoutingTable previous) throws ConfigException {
         Problems problems = new Problems();
         List<Section> sections = new ConfigReader(new ConfigEnvironment(environment), problems).read(texts);
         List<ProxyDraft> proxies = readProxies(sections, problems);
@@ -46,7 +52,7 @@ final class TableCompiler {
             }
             checkMode(d, problems);
             if (d.kind().hasBackend()) {
-                backends.putIfAbsent(d.name(), backend(d));
+                backends.putIfAbsent(d.name(), backend(d, previous));
                 backendDrafts.putIfAbsent(d.name(), d);
             }
         }
@@ -178,7 +184,25 @@ final class TableCompiler {
         }
     }
 
-    private static Backend backend(ProxyDraft d) {
+    /** A server keeps its state across a reload when its backend, name and address are unchanged. */
+    private static List<Server> carryState(String backend, List<Server> servers, RoutingTable previous) {
+        Backend before = previous.backends().get(backend);
+        if (before == null) {
+            return servers;
+        }
+        Map<String, Server> old = new HashMap<>();
+        for (Server s : before.servers()) {
+            old.put(s.name(), s);
+        }
+        List<Server> out = new ArrayList<>(servers.size());
+        for (Server s : servers) {
+            Server o = old.get(s.name());
+            out.add(o != null && o.address().equals(s.address()) ? s.withState(o.state()) : s);
+        }
+        return out;
+    }
+
+    private static Backend backend(ProxyDraft d, RoutingTable previous) {
         ProxySettings s = d.settings;
         // A listen's http-request rules run once, in its frontend half; they belong to the backend
         // half only when it has no frontend of its own.
@@ -186,7 +210,7 @@ final class TableCompiler {
         return Backend.builder(d.name())
                 .mode(Mode.HTTP)
                 .algorithm(s.balance)
-                .servers(d.servers)
+                .servers(carryState(d.name(), d.servers, previous))
                 .retries(s.retries)
                 .redispatch(s.redispatch)
                 .forwardFor(s.forwardFor)

@@ -73,6 +73,15 @@ public final class Server {
         return !disabled && !state.isFailing() && (maxconn == 0 || state.active() < maxconn);
     }
 
+    /**
+     * The same server sharing {@code carried}: how a reload keeps a server's run-time state
+     * (active connections, a recent failure) when the server is still there.
+     */
+    public Server withState(ServerState carried) {
+        return builder(name, address).weight(weight).backup(backup).disabled(disabled).maxconn(maxconn)
+                .check(check).state(carried).build();
+    }
+
     public String describe() {
         StringBuilder sb = new StringBuilder("server ").append(name).append(' ')
                 .append(address.getHostString()).append(':').append(address.getPort())

@@ -60,4 +60,17 @@ class HaproxyConfigLoaderTest {
         assertEquals("", r.table().dump());
         assertEquals(List.of(), r.warnings());
     }
+
+    @Test
+    void aReloadKeepsTheStateOfServersThatStayed() throws ConfigException {
+        String before = "defaults\n mode http\nbackend be\n server a 127.0.0.2:80\n server b 127.0.0.3:80\n";
+        String after = "defaults\n mode http\nbackend be\n server a 127.0.0.2:80\n server b 127.0.0.4:80\n";
+        var first = HaproxyConfigLoader.compile(List.of(new ConfigText("t.cfg", before))).table();
+        first.backends().get("be").servers().get(0).state().acquire();
+        var second = HaproxyConfigLoader.compile(List.of(new ConfigText("t.cfg", after)), first).table();
+        var servers = second.backends().get("be").servers();
+        assertEquals(1, servers.get(0).state().active(), "server a is unchanged: its active count carries over");
+        assertTrue(servers.get(1).state() != first.backends().get("be").servers().get(1).state(),
+                "server b moved to another address: it starts with fresh state");
+    }
 }
