@@ -3,6 +3,11 @@ package dev.lb.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lb.core.table.Backend;
+import dev.lb.core.table.Frontend;
+import dev.lb.core.table.RoutingTable;
+import dev.lb.core.table.Server;
+import dev.lb.core.testing.FakeRequest;
 import dev.lb.server.testing.FreePort;
 import dev.lb.server.testing.NamedBackends;
 import dev.lb.server.testing.RawHttp;
@@ -29,13 +34,16 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Clients send requests without pause while the haproxy.cfg file is rewritten ten times a second
  * (servers and routes changing). No request may fail, and every response must come from a
- * server that a table current during that request's flight routed it to.
+ * server that a table current during that request's flight routed it to (the test records each
+ * published table and asks it where each request path goes).
  */
 class ReloadUnderLoadTest {
 
     private static final int BACKENDS = 6;
     private static final int REWRITES = 40;
     private static final Duration REWRITE_EVERY = Duration.ofMillis(100);
+    /** Publication is recorded right after the swap; allow for the gap (far below a rewrite period). */
+    private static final long PUBLISH_SLACK_NANOS = Duration.ofMillis(20).toNanos();
 
     @TempDir
     Path dir;
@@ -54,12 +62,14 @@ class ReloadUnderLoadTest {
             int port = FreePort.on("127.0.0.1");
             Path cfg = dir.resolve("haproxy.cfg");
             Files.writeString(cfg, config(0, port, addresses));
-            List<Long> writtenAt = new CopyOnWriteArrayList<>(List.of(System.nanoTime()));
+            List<Published> published = new CopyOnWriteArrayList<>();
             ProcessConfig pc = ProcessConfig.load(Optional.empty(), Map.of()).withFiles(List.of(cfg))
                     .withDrainTimeout(Duration.ofSeconds(1));
             ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
             AtomicBoolean running = new AtomicBoolean(true);
             try (LbServer lb = LbServer.start(pc)) {
+                lb.tables().onPublish(t -> published.add(Published.of(t, addresses)));
+                published.add(Published.of(lb.table(), addresses));
                 InetSocketAddress to = new InetSocketAddress("127.0.0.1", port);
                 List<Thread> clients = List.of(
                         keepAliveClient(to, "/app/ka", running, samples),
@@ -69,7 +79,6 @@ class ReloadUnderLoadTest {
                 clients.forEach(Thread::start);
                 for (int k = 1; k <= REWRITES; k++) {
                     Thread.sleep(REWRITE_EVERY.toMillis()); // the pace of the writer, not synchronisation
-                    writtenAt.add(System.nanoTime());
                     Files.writeString(cfg, config(k, port, addresses));
                 }
                 Thread.sleep(REWRITE_EVERY.toMillis());
@@ -87,7 +96,7 @@ class ReloadUnderLoadTest {
                     failures.add(s.path() + ": " + (s.error() != null ? s.error() : "status " + s.status()));
                     continue;
                 }
-                Set<String> allowed = allowedBackends(s, writtenAt);
+                Set<String> allowed = allowedBackends(s, published);
                 if (!allowed.contains(s.backend())) {
                     failures.add(s.path() + " answered by " + s.backend() + ", tables in flight allowed " + allowed);
                 }
@@ -126,25 +135,45 @@ class ReloadUnderLoadTest {
         return sb.toString();
     }
 
-    private static Set<String> expected(int k, String path) {
-        Set<String> app = Set.of("b" + (k % BACKENDS), "b" + ((k + 1) % BACKENDS));
-        if (path.startsWith("/v/") && k % 2 == 0) {
-            return Set.of("b" + ((k + 3) % BACKENDS));
+    /** A table as published: when, and which backends it sends each request path to. */
+    private record Published(long at, Set<String> app, Set<String> v) {
+
+        static Published of(RoutingTable t, List<String> addresses) {
+            long at = System.nanoTime();
+            Frontend f = t.frontends().get(0);
+            return new Published(at, names(f.select(FakeRequest.of("x", "/app/ka")), addresses),
+                    names(f.select(FakeRequest.of("x", "/v/ka")), addresses));
         }
-        return app;
+
+        private static Set<String> names(Backend b, List<String> addresses) {
+            Set<String> out = new HashSet<>();
+            for (Server s : b.servers()) {
+                out.add("b" + addresses.indexOf(s.address().getHostString() + ":" + s.address().getPort()));
+            }
+            return out;
+        }
+
+        Set<String> backendsFor(String path) {
+            return path.startsWith("/v/") ? v : app;
+        }
     }
 
-    /** Files written before the request ended, from the last one written before it started. */
-    private static Set<String> allowedBackends(Sample s, List<Long> writtenAt) {
+    /**
+     * The tables current at some point of the request's flight: the last one recorded as published
+     * before it started, and every one published before it ended. Publication times are recorded
+     * just after the swap, so a later table counts from {@link #PUBLISH_SLACK_NANOS} before its
+     * recorded time.
+     */
+    private static Set<String> allowedBackends(Sample s, List<Published> published) {
         int first = 0;
-        for (int k = 0; k < writtenAt.size(); k++) {
-            if (writtenAt.get(k) <= s.start()) {
-                first = k;
+        for (int i = 0; i < published.size(); i++) {
+            if (published.get(i).at() <= s.start()) {
+                first = i;
             }
         }
         Set<String> allowed = new HashSet<>();
-        for (int k = first; k < writtenAt.size() && writtenAt.get(k) <= s.end(); k++) {
-            allowed.addAll(expected(k, s.path()));
+        for (int i = first; i < published.size() && published.get(i).at() - PUBLISH_SLACK_NANOS <= s.end(); i++) {
+            allowed.addAll(published.get(i).backendsFor(s.path()));
         }
         return allowed;
     }
