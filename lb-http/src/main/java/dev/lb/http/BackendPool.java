@@ -7,7 +7,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.flow.FlowControlHandler;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -64,7 +63,7 @@ final class BackendPool {
                     protected void initChannel(Channel ch) {
                         ch.pipeline()
                                 .addLast("codec", new HttpClientCodec(8192, 32768, StrictRequestDecoder.MAX_CHUNK))
-                                .addLast("flow", new FlowControlHandler())
+                                .addLast("flow", new OneMessagePerRead())
                                 .addLast("backend", new BackendHandler());
                     }
                 });

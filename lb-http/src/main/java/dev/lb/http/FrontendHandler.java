@@ -38,7 +38,7 @@ import java.util.concurrent.TimeUnit;
  * nothing here is locked.
  *
  * <p>Backpressure follows Netty's proxy example: both channels have autoRead off and a
- * {@code FlowControlHandler} that hands over one message per read; the next message from one
+ * {@link OneMessagePerRead} that hands over one message per read; the next message from one
  * side is read only when the previous one has been written to the other. Pipelined requests
  * therefore wait in the client's socket until the response before them is complete.
  *

@@ -3,7 +3,6 @@ package dev.lb.http;
 import dev.lb.core.table.TableRef;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.handler.flow.FlowControlHandler;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 
@@ -53,7 +52,7 @@ public final class HttpProxy {
                         .addLast("bytes", new ClientBytesTap(frontend))
                         .addLast("decoder", new StrictRequestDecoder())
                         .addLast("encoder", encoder)
-                        .addLast("flow", new FlowControlHandler())
+                        .addLast("flow", new OneMessagePerRead())
                         .addLast("proxy", frontend);
             }
         };
