@@ -53,6 +53,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *     {@code &chunked=1});
  * <li>{@code /delay?ms=N}: answers after N ms;
  * <li>{@code /garbage}: answers bytes that are not HTTP; {@code /close}: closes without answer;
+ * <li>{@code /stale}: answers the first request of a connection, closes on any later one;
  * <li>{@code /ws}: answers 101 to an {@code Upgrade} request, then echoes raw bytes;
  * <li>anything else: 200 with the name.
  * </ul>
@@ -140,6 +141,7 @@ public final class HttpBackend implements AutoCloseable {
         private MessageDigest digest;
         private long bytes;
         private boolean echoing;
+        private int served;
 
         App() {
             super(false);
@@ -149,6 +151,7 @@ public final class HttpBackend implements AutoCloseable {
         protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
             if (msg instanceof HttpRequest req) {
                 requests.incrementAndGet();
+                served++;
                 
                 received.add(new Received(req.method().name(), req.uri(), req.headers().copy()));
                 onRequest(ctx, req);
@@ -175,6 +178,11 @@ public final class HttpBackend implements AutoCloseable {
                         .writeAndFlush(Unpooled.copiedBuffer("SSH-2.0-not-http\r\n\r\n", StandardCharsets.US_ASCII))
                         .addListener(ChannelFutureListener.CLOSE);
                 case "/close" -> ctx.close();
+                case "/stale" -> {
+                    if (served > 1) {
+                        ctx.close(); // as a server whose keep-alive timeout struck just now
+                    }
+                }
                 case "/ws" -> upgrade(ctx, req);
                 default -> {
                 }
@@ -252,6 +260,7 @@ public final class HttpBackend implements AutoCloseable {
             HttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
             r.headers().set(HttpHeaderNames.UPGRADE, req.headers().get(HttpHeaderNames.UPGRADE, "websocket"))
                     .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE)
+                    .set(HttpHeaderNames.SEC_WEBSOCKET_ACCEPT, accept(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_KEY)))
                     .set("X-Backend", name);
             ctx.writeAndFlush(r).addListener(f -> {
                 ctx.pipeline().remove("codec");
@@ -293,6 +302,17 @@ public final class HttpBackend implements AutoCloseable {
 
     private static final io.netty.util.AttributeKey<String> URI =
             io.netty.util.AttributeKey.valueOf(HttpBackend.class, "uri");
+
+    /** RFC 6455 §4.2.2: base64(SHA-1(key + GUID)). */
+    static String accept(String key) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-1").digest(
+                    (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII));
+            return java.util.Base64.getEncoder().encodeToString(d);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     static MessageDigest sha256() {
         try {
