@@ -62,7 +62,8 @@ final class BackendPool {
                     @Override
                     protected void initChannel(Channel ch) {
                         ch.pipeline()
-                                .addLast("codec", new HttpClientCodec(8192, 32768, StrictRequestDecoder.MAX_CHUNK))
+                                .addLast("codec", new HttpClientCodec(
+                                        8192, 32768, StrictRequestDecoder.MAX_CHUNK))
                                 .addLast("flow", new OneMessagePerRead())
                                 .addLast("backend", new BackendHandler());
                     }

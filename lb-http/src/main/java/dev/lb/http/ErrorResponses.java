@@ -26,7 +26,8 @@ public final class ErrorResponses {
             case 400 -> "400 Bad request</h1>\nYour browser sent an invalid request.";
             case 403 -> "403 Forbidden</h1>\nRequest forbidden by administrative rules.";
             case 408 -> "408 Request Time-out</h1>\nYour browser didn't send a complete request in time.";
-            case 431 -> "431 Request Header Fields Too Large</h1>\nYour browser sent too large request headers.";
+            case 431 -> "431 Request Header Fields Too Large</h1>\n"
+                    + "Your browser sent too large request headers.";
             case 500 -> "500 Internal Server Error</h1>\nAn internal server error occurred.";
             case 502 -> "502 Bad Gateway</h1>\nThe server returned an invalid or incomplete response.";
             case 503 -> "503 Service Unavailable</h1>\nNo server is available to handle this request.";

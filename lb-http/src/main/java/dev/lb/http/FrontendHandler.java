@@ -699,7 +699,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             case HEADER -> after(phaseStart, clientTimeouts.httpRequest().toNanos());
             case PREFETCH -> after(lastClient, clientTimeouts.client().toNanos());
             case CONNECTING -> Long.MAX_VALUE; // the connect timeout is the channel's own
-            case EXCHANGE -> Math.min(requestDone ? Long.MAX_VALUE : after(lastClient, clientTimeouts.client().toNanos()),
+            case EXCHANGE -> Math.min(
+                    requestDone ? Long.MAX_VALUE : after(lastClient, clientTimeouts.client().toNanos()),
                     after(lastServer, backend.timeouts().server().toNanos()));
             case TUNNEL -> after(Math.max(lastClient, lastServer), backend.timeouts().tunnel().toNanos());
             case CLOSING -> Long.MAX_VALUE;
@@ -755,7 +756,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             case EXCHANGE -> {
                 long clientDeadline = requestDone ? Long.MAX_VALUE
                         : after(lastClient, clientTimeouts.client().toNanos());
-                boolean clientSlow = clientDeadline != Long.MAX_VALUE && System.nanoTime() - clientDeadline >= 0;
+                boolean clientSlow = clientDeadline != Long.MAX_VALUE
+                        && System.nanoTime() - clientDeadline >= 0;
                 if (responseStarted) {
                     abort();
                 } else {

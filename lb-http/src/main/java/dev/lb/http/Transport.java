@@ -55,7 +55,8 @@ public final class Transport {
 
     /** A group of {@code threads} event loops (0 = Netty's default), threads named after {@code name}. */
     public EventLoopGroup newGroup(int threads, String name) {
-        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), ioHandlerFactory());
+        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true),
+                ioHandlerFactory());
     }
 
     public Class<? extends ServerChannel> serverChannel() {

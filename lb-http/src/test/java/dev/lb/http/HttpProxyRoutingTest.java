@@ -188,4 +188,27 @@ class HttpProxyRoutingTest {
         }
         assertEquals("2", r.header("X-End"), "end-to-end header X-End");
     }
+
+    @Test
+    void drainClosesIdleConnectionsAndEndsBusyOnesAfterTheirResponse() throws Exception {
+        HttpBackend a = net.backend("a");
+        ProxyUnderTest proxy = net.proxy();
+        proxy.routeAllTo(backendOf("be", server(a)).build());
+        try (RawHttpClient idle = new RawHttpClient(proxy.address());
+                RawHttpClient busy = new RawHttpClient(proxy.address())) {
+            assertEquals(200, idle.get("/", "x").status(), "request before the drain");
+            busy.send("GET /delay?ms=500 HTTP/1.1\r\nHost: x\r\n\r\n");
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (a.requests() < 2 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertEquals(2, a.requests(), "requests at the backend before the drain");
+            proxy.drainAll();
+            assertTrue(idle.closedWithin(2000), "idle connection closed by the drain");
+            RawHttpClient.Response r = busy.read();
+            assertEquals(200, r.status(), "in-flight request finished: " + r);
+            assertEquals("close", r.header("connection"), "Connection header of the drained response");
+            assertTrue(busy.closedWithin(2000), "busy connection closed after its response");
+        }
+    }
 }

@@ -23,6 +23,8 @@ public final class ProxyUnderTest implements AutoCloseable {
     private final HttpProxy proxy;
     private final Channel listener;
     private final InetSocketAddress bind;
+    private final io.netty.channel.group.ChannelGroup clients =
+            new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
 
     ProxyUnderTest(EventLoopGroup group, Transport transport) throws InterruptedException {
         this.proxy = new HttpProxy(tables, transport);
@@ -33,6 +35,7 @@ public final class ProxyUnderTest implements AutoCloseable {
                 .childHandler(new io.netty.channel.ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        clients.add(ch);
                         ch.pipeline().addLast(proxy.frontendInitializer(
                                 (InetSocketAddress) ch.parent().localAddress()));
                     }
@@ -67,6 +70,13 @@ public final class ProxyUnderTest implements AutoCloseable {
     /** Publishes a table with one frontend whose default backend is {@code backend}. */
     public RoutingTable routeAllTo(Backend backend) {
         return route(f -> f.defaultBackend(backend), backend);
+    }
+
+    /** Fires {@link HttpProxy#DRAIN} on every open client connection, as the server does on stop. */
+    public void drainAll() {
+        for (Channel ch : clients) {
+            ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(HttpProxy.DRAIN));
+        }
     }
 
     /** Publishes a table without this proxy's listener (as a reload that removed it). */
