@@ -1,0 +1,55 @@
+package dev.lb.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The responses lb generates itself, with the bodies of HAProxy's built-in error pages
+ * (HAProxy's {@code http_err_msgs}), so that clients and monitoring see what they saw before.
+ * Every one carries {@code Connection: close}: lb closes after an error it generated.
+ */
+public final class ErrorResponses {
+
+    private ErrorResponses() {
+    }
+
+    /** The body HAProxy sends with {@code status}. */
+    public static String body(int status) {
+        String text = switch (status) {
+            case 400 -> "400 Bad request</h1>\nYour browser sent an invalid request.";
+            case 403 -> "403 Forbidden</h1>\nRequest forbidden by administrative rules.";
+            case 408 -> "408 Request Time-out</h1>\nYour browser didn't send a complete request in time.";
+            case 431 -> "431 Request Header Fields Too Large</h1>\n"
+                    + "Your browser sent too large request headers.";
+            case 500 -> "500 Internal Server Error</h1>\nAn internal server error occurred.";
+            case 502 -> "502 Bad Gateway</h1>\nThe server returned an invalid or incomplete response.";
+            case 503 -> "503 Service Unavailable</h1>\nNo server is available to handle this request.";
+            case 504 -> "504 Gateway Time-out</h1>\nThe server didn't respond in time.";
+            default -> status + " " + HttpResponseStatus.valueOf(status).reasonPhrase()
+                    + "</h1>\nThe request was refused.";
+        };
+        return "<html><body><h1>" + text + "\n</body></html>\n";
+    }
+
+    /** A fresh full response for {@code status}; the caller writes it and then closes. */
+    public static FullHttpResponse response(int status) {
+        ByteBuf content = Unpooled.copiedBuffer(body(status), StandardCharsets.US_ASCII);
+        HttpResponseStatus st = status == 408
+                ? new HttpResponseStatus(408, "Request Time-out")
+                : HttpResponseStatus.valueOf(status);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, st, content);
+        r.headers()
+                .set(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes())
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
+                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_HTML)
+                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        return r;
+    }
+}
