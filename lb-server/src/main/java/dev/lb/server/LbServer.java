@@ -43,7 +43,7 @@ public final class LbServer implements AutoCloseable {
             return t;
         });
         this.reloader = new Reloader(new ConfigFiles(config.files()), tables);
-        this.listeners = new ListenerManager(transport, boss, workers, new HttpProxy(tables, transport),
+        this.listeners = new ListenerManager(tables, transport, boss, workers, new HttpProxy(tables, transport),
                 config.drainTimeout(), reloads);
     }
 

@@ -2,6 +2,7 @@ package dev.lb.server;
 
 import dev.lb.core.table.Frontend;
 import dev.lb.core.table.RoutingTable;
+import dev.lb.core.table.TableRef;
 import dev.lb.http.HttpProxy;
 import dev.lb.http.Transport;
 import io.netty.bootstrap.ServerBootstrap;
@@ -37,6 +38,7 @@ final class ListenerManager {
     private record Listener(InetSocketAddress address, Channel serverChannel, ChannelGroup children) {
     }
 
+    private final TableRef tables;
     private final Transport transport;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -46,8 +48,9 @@ final class ListenerManager {
     private final Map<InetSocketAddress, Listener> open = new LinkedHashMap<>();
     private final Map<InetSocketAddress, String> bindErrors = new LinkedHashMap<>();
 
-    ListenerManager(Transport transport, EventLoopGroup boss, EventLoopGroup workers, HttpProxy http,
+    ListenerManager(TableRef tables, Transport transport, EventLoopGroup boss, EventLoopGroup workers, HttpProxy http,
             Duration drainTimeout, ScheduledExecutorService timer) {
+        this.tables = tables;
         this.transport = transport;
         this.boss = boss;
         this.workers = workers;
@@ -93,6 +96,7 @@ final class ListenerManager {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.AUTO_READ, false)
+                .handler(new AcceptGate(tables, address))
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
