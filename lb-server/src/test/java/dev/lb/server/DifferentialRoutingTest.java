@@ -3,10 +3,10 @@ package dev.lb.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lb.http.RawHttpClient;
 import dev.lb.server.testing.FreePort;
 import dev.lb.server.testing.HaproxyProcess;
 import dev.lb.server.testing.NamedBackends;
-import dev.lb.server.testing.RawHttp;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +29,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DifferentialRoutingTest {
 
+    private static final String DEFAULTS = """
+            defaults
+                mode http
+                timeout connect 5s
+                timeout client 30s
+                timeout server 30s
+            """;
     private static final NamedBackends BACKENDS = new NamedBackends();
     private static final Map<String, String> ADDRESSES = new java.util.concurrent.ConcurrentHashMap<>();
     private static int comparisons;
@@ -56,12 +63,7 @@ class DifferentialRoutingTest {
 
     @Test
     void hostPerServiceTemplate() throws Exception {
-        compare("""
-                defaults
-                    mode http
-                    timeout connect 5s
-                    timeout client 30s
-                    timeout server 30s
+        compare(DEFAULTS + """
                 frontend http-in
                     bind 127.0.0.1:@PORT@
                     acl host_web hdr(host) -i web.example.com
@@ -93,12 +95,7 @@ class DifferentialRoutingTest {
 
     @Test
     void pathPerServiceTemplate() throws Exception {
-        compare("""
-                defaults
-                    mode http
-                    timeout connect 5s
-                    timeout client 30s
-                    timeout server 30s
+        compare(DEFAULTS + """
                 frontend http-in
                     bind 127.0.0.1:@PORT@
                     acl is_svc1 path_beg -i /svc1
@@ -135,12 +132,7 @@ class DifferentialRoutingTest {
 
     @Test
     void combinedConditions() throws Exception {
-        compare("""
-                defaults
-                    mode http
-                    timeout connect 5s
-                    timeout client 30s
-                    timeout server 30s
+        compare(DEFAULTS + """
                 frontend http-in
                     bind 127.0.0.1:@PORT@
                     acl host_a hdr(host) -i a.example.com
@@ -193,12 +185,7 @@ class DifferentialRoutingTest {
 
     @Test
     void manyServicesLastOneWins() throws Exception {
-        StringBuilder cfg = new StringBuilder("""
-                defaults
-                    mode http
-                    timeout connect 5s
-                    timeout client 30s
-                    timeout server 30s
+        StringBuilder cfg = new StringBuilder(DEFAULTS + """
                 frontend http-in
                     bind 127.0.0.1:@PORT@
                 """);
@@ -247,10 +234,14 @@ class DifferentialRoutingTest {
     }
 
     private static String outcome(InetSocketAddress to, Req r) {
-        RawHttp.Response resp = r.host() == null
-                ? RawHttp.exchange(to, "GET " + r.path() + " HTTP/1.0\r\n\r\n")
-                : RawHttp.get(to, r.host(), r.path());
-        return resp.status() == 200 ? "backend " + resp.header("X-Backend") : "status " + resp.status();
+        try (RawHttpClient c = new RawHttpClient(to)) {
+            RawHttpClient.Response resp = r.host() == null
+                    ? c.send("GET " + r.path() + " HTTP/1.0\r\n\r\n").read()
+                    : c.get(r.path(), r.host(), "Connection: close");
+            return resp.status() == 200 ? "backend " + resp.header("X-Backend") : "status " + resp.status();
+        } catch (java.io.IOException e) {
+            return "error " + e;
+        }
     }
 
     private static String render(String template, int port) {

@@ -3,10 +3,10 @@ package dev.lb.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lb.http.RawHttpClient;
 import dev.lb.server.testing.Await;
 import dev.lb.server.testing.FreePort;
 import dev.lb.server.testing.NamedBackends;
-import dev.lb.server.testing.RawHttp;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -44,32 +44,32 @@ class LbProcessIT {
                 Await.until("lb listening", Duration.ofSeconds(30), () -> !lb.isAlive() || accepts(lbAddr),
                         () -> read(log));
                 assertTrue(lb.isAlive(), "lb exited: " + read(log));
-                assertEquals("one", RawHttp.get(lbAddr, "x", "/").header("X-Backend"));
+                assertEquals("one", get(lbAddr, "/").header("X-Backend"));
 
                 Files.writeString(cfg, config(port, two));
                 Await.until("file rewrite applied", Duration.ofSeconds(10),
-                        () -> "two".equals(RawHttp.get(lbAddr, "x", "/").header("X-Backend")), () -> read(log));
+                        () -> "two".equals(get(lbAddr, "/").header("X-Backend")), () -> read(log));
 
                 Files.writeString(cfg, "frontend broken\n    bind 127.0.0.1:" + port + "\n    frobnicate\n");
                 Await.until("rejection logged", Duration.ofSeconds(10),
                         () -> read(log).contains(cfg + ":3:"), () -> read(log));
-                assertEquals("two", RawHttp.get(lbAddr, "x", "/").header("X-Backend"),
+                assertEquals("two", get(lbAddr, "/").header("X-Backend"),
                         "a broken file must leave the last good table serving");
 
                 // SIGHUP re-reads: write a good file in a way the watcher also sees, then ask.
                 Files.writeString(cfg, config(port, one));
                 new ProcessBuilder("kill", "-HUP", Long.toString(lb.pid())).start().waitFor();
                 Await.until("SIGHUP reload applied", Duration.ofSeconds(10),
-                        () -> "one".equals(RawHttp.get(lbAddr, "x", "/").header("X-Backend")), () -> read(log));
+                        () -> "one".equals(get(lbAddr, "/").header("X-Backend")), () -> read(log));
 
                 // A request in flight when SIGTERM arrives still completes.
                 long before = backends.hits("one");
-                java.util.concurrent.CompletableFuture<RawHttp.Response> inFlight =
-                        java.util.concurrent.CompletableFuture.supplyAsync(() -> RawHttp.get(lbAddr, "x", "/slow"));
+                java.util.concurrent.CompletableFuture<RawHttpClient.Response> inFlight =
+                        java.util.concurrent.CompletableFuture.supplyAsync(() -> get(lbAddr, "/slow"));
                 Await.until("slow request reached the backend", Duration.ofSeconds(10),
                         () -> backends.hits("one") > before);
                 lb.destroy(); // SIGTERM
-                RawHttp.Response slow = inFlight.get(30, TimeUnit.SECONDS);
+                RawHttpClient.Response slow = inFlight.get(30, TimeUnit.SECONDS);
                 assertEquals(200, slow.status(), "request in flight at SIGTERM: " + slow);
                 assertEquals("one", slow.header("X-Backend"));
                 assertTrue(lb.waitFor(30, TimeUnit.SECONDS), "lb did not stop on SIGTERM: " + read(log));
@@ -92,6 +92,14 @@ class LbProcessIT {
                 "backend app",
                 "    server s " + server,
                 "").stream().reduce((a, b) -> a + "\n" + b).orElseThrow();
+    }
+
+    private static RawHttpClient.Response get(InetSocketAddress to, String path) {
+        try (RawHttpClient c = new RawHttpClient(to)) {
+            return c.get(path, "x", "Connection: close");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static boolean accepts(InetSocketAddress a) {

@@ -8,9 +8,9 @@ import dev.lb.core.table.Frontend;
 import dev.lb.core.table.RoutingTable;
 import dev.lb.core.table.Server;
 import dev.lb.core.testing.FakeRequest;
+import dev.lb.http.RawHttpClient;
 import dev.lb.server.testing.FreePort;
 import dev.lb.server.testing.NamedBackends;
-import dev.lb.server.testing.RawHttp;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -203,10 +203,10 @@ class ReloadUnderLoadTest {
         return new Thread(() -> {
             while (running.get()) {
                 long start = System.nanoTime();
-                try {
-                    RawHttp.Response r = RawHttp.get(to, "app.example.com", path);
+                try (RawHttpClient c = new RawHttpClient(to)) {
+                    RawHttpClient.Response r = c.get(path, "app.example.com", "Connection: close");
                     samples.add(new Sample(start, System.nanoTime(), path, r.status(), r.header("X-Backend"), null));
-                } catch (RuntimeException e) {
+                } catch (java.io.IOException | RuntimeException e) {
                     samples.add(new Sample(start, System.nanoTime(), path, 0, null, e.toString()));
                 }
             }
