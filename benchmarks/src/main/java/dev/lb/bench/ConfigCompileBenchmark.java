@@ -19,8 +19,6 @@ import org.openjdk.jmh.annotations.State;
  * The whole reload path for a consul-template file of N services: haproxy.cfg text to a
  * routing table (parse, resolve, build balancers and the route index).
  *
- * <p>Until the parser lands, {@code HaproxyConfigLoader.compile} throws, and so does this
- * benchmark; the documented runs select {@code Route} benchmarks only.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
