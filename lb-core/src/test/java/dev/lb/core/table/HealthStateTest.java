@@ -15,14 +15,16 @@ import org.junit.jupiter.api.Test;
 /** Rise and fall counting on {@link ServerState}, and which statuses an {@link HttpCheck} accepts. */
 class HealthStateTest {
 
-    private static final CheckResult OK = new CheckResult(CheckStatus.L4OK, 0, "", Duration.ZERO, Instant.now());
+    private static final CheckResult OK = new CheckResult(CheckStatus.L4OK, 0, "", Duration.ZERO,
+            Instant.now());
     private static final CheckResult REFUSED = new CheckResult(CheckStatus.L4CON, 0, "Connection refused",
             Duration.ZERO, Instant.now());
 
     @Test
     void serverGoesDownAfterFallConsecutiveFailuresAndUpAfterRiseSuccesses() {
         ServerState s = new ServerState();
-        Server server = Server.builder("s1", new InetSocketAddress("127.0.0.2", 80)).check(true).state(s).build();
+        Server server = Server.builder("s1", new InetSocketAddress("127.0.0.2", 80)).check(true).state(s)
+                .build();
         assertTrue(server.usable(), "a checked server starts UP");
         assertFalse(s.recordCheck(REFUSED, 2, 3));
         assertFalse(s.recordCheck(OK, 2, 3), "a success in between resets the failure count");
@@ -56,7 +58,8 @@ class HealthStateTest {
                 new int[] {300, 301}), Optional.empty());
         assertTrue(listed.accepts(204) && listed.accepts(301));
         assertFalse(listed.accepts(200));
-        HttpCheck regex = new HttpCheck("GET", "/", "HTTP/1.1", "", List.of(), Optional.of(Pattern.compile("^4")));
+        HttpCheck regex = new HttpCheck("GET", "/", "HTTP/1.1", "", List.of(),
+                Optional.of(Pattern.compile("^4")));
         assertTrue(regex.accepts(404));
         assertFalse(regex.accepts(200));
     }
