@@ -1,5 +1,6 @@
 package dev.lb.core.config;
 
+import dev.lb.core.table.HttpCheck.StatusRange;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -116,7 +117,7 @@ final class HttpCheckDirective {
         }
         switch (kind) {
             case "status" -> {
-                List<int[]> ranges = statusRanges(value);
+                List<StatusRange> ranges = statusRanges(value);
                 if (ranges == null) {
                     d.problems.error(line, "invalid status '" + value
                             + "' (expected a code, a range or a list)");
@@ -146,11 +147,11 @@ final class HttpCheckDirective {
     }
 
     /** {@code 200}, {@code 200-299} or a comma-separated list of them; {@code null} if malformed. */
-    static List<int[]> statusRanges(String text) {
+    static List<StatusRange> statusRanges(String text) {
         if (!text.matches("\\d{3}(-\\d{3})?(,\\d{3}(-\\d{3})?)*")) {
             return null;
         }
-        List<int[]> ranges = new ArrayList<>();
+        List<StatusRange> ranges = new ArrayList<>();
         for (String part : text.split(",")) {
             String[] ends = part.split("-");
             int from = Integer.parseInt(ends[0]);
@@ -158,7 +159,7 @@ final class HttpCheckDirective {
             if (to < from) {
                 return null;
             }
-            ranges.add(new int[] {from, to});
+            ranges.add(new StatusRange(from, to));
         }
         return ranges;
     }

@@ -54,7 +54,7 @@ final class ProxySettings {
         String uri = HttpCheck.DEFAULT.uri();
         String version = HttpCheck.DEFAULT.version();
         String host = "";
-        List<int[]> expectStatus = List.of();
+        List<HttpCheck.StatusRange> expectStatus = List.of();
         Pattern expectRegex;
         /** Whether this section (not its defaults) has an expect rule: it replaces the inherited one. */
         boolean ownExpect;

@@ -18,8 +18,20 @@ import java.util.regex.Pattern;
  *     when unset
  * @param expectRegex a pattern the status code must match ({@code expect rstatus}), or empty
  */
-public record HttpCheck(String method, String uri, String version, String host, List<int[]> expectStatus,
+public record HttpCheck(String method, String uri, String version, String host, List<HttpCheck.StatusRange> expectStatus,
         Optional<Pattern> expectRegex) {
+
+    /** Statuses {@code from} to {@code to}, inclusive: {@code 200}, {@code 200-299}. */
+    public record StatusRange(int from, int to) {
+        public boolean contains(int status) {
+            return status >= from && status <= to;
+        }
+
+        @Override
+        public String toString() {
+            return from == to ? Integer.toString(from) : from + "-" + to;
+        }
+    }
 
     /** HAProxy's request when {@code option httpchk} has no arguments. */
     public static final HttpCheck DEFAULT = new HttpCheck("OPTIONS", "/", "HTTP/1.0", "", List.of(),
@@ -42,8 +54,8 @@ public record HttpCheck(String method, String uri, String version, String host, 
         if (expectStatus.isEmpty()) {
             return status >= 200 && status < 400;
         }
-        for (int[] range : expectStatus) {
-            if (status >= range[0] && status <= range[1]) {
+        for (StatusRange range : expectStatus) {
+            if (range.contains(status)) {
                 return true;
             }
         }
@@ -72,11 +84,7 @@ public record HttpCheck(String method, String uri, String version, String host, 
         } else if (!expectStatus.isEmpty()) {
             sb.append(" expect status ");
             for (int i = 0; i < expectStatus.size(); i++) {
-                int[] r = expectStatus.get(i);
-                sb.append(i > 0 ? "," : "").append(r[0]);
-                if (r[1] != r[0]) {
-                    sb.append('-').append(r[1]);
-                }
+                sb.append(i > 0 ? "," : "").append(expectStatus.get(i));
             }
         } else {
             sb.append(" expect 2xx-3xx");

@@ -54,8 +54,8 @@ class HealthStateTest {
     void httpCheckAcceptsTwoAndThreeHundredsByDefaultElseWhatExpectSays() {
         HttpCheck any = HttpCheck.DEFAULT;
         assertTrue(any.accepts(200) && any.accepts(302) && !any.accepts(404) && !any.accepts(500));
-        HttpCheck listed = new HttpCheck("GET", "/", "HTTP/1.1", "", List.of(new int[] {204, 204},
-                new int[] {300, 301}), Optional.empty());
+        HttpCheck listed = new HttpCheck("GET", "/", "HTTP/1.1", "", List.of(new HttpCheck.StatusRange(204, 204),
+                new HttpCheck.StatusRange(300, 301)), Optional.empty());
         assertTrue(listed.accepts(204) && listed.accepts(301));
         assertFalse(listed.accepts(200));
         HttpCheck regex = new HttpCheck("GET", "/", "HTTP/1.1", "", List.of(),
