@@ -55,6 +55,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <li>{@code /garbage}: answers bytes that are not HTTP; {@code /close}: closes without answer;
  * <li>{@code /stale}: answers the first request of a connection, closes on any later one;
  * <li>{@code /ws}: answers 101 to an {@code Upgrade} request, then echoes raw bytes;
+ * <li>{@code /check}: answers the status set with {@link #checkStatus(int)} (200 at first), for
+ *     health checks;
  * <li>anything else: 200 with the name.
  * </ul>
  */
@@ -72,31 +74,52 @@ public final class HttpBackend implements AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger requests = new AtomicInteger();
     private final ConcurrentLinkedQueue<Received> received = new ConcurrentLinkedQueue<>();
+    private final io.netty.channel.group.ChannelGroup children = new io.netty.channel.group.DefaultChannelGroup(
+            io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
+    private volatile int checkStatus = 200;
 
-    private HttpBackend(String name, String host, EventLoopGroup group, Transport transport)
+    private HttpBackend(String name, String host, int port, EventLoopGroup group, Transport transport)
             throws InterruptedException {
         this.name = name;
         this.server = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
+                .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         connections.incrementAndGet();
+                        children.add(ch);
                         ch.pipeline().addLast("codec", new HttpServerCodec())
                                 .addLast(new HttpServerExpectContinueHandler())
                                 .addLast(new ChunkedWriteHandler())
                                 .addLast("app", new App());
                     }
                 })
-                .bind(host, 0).sync().channel();
+                .bind(host, port).sync().channel();
     }
 
     /** Starts a backend named {@code name} on {@code host} (a 127.0.0.x address), on a free port. */
     public static HttpBackend start(String name, String host, EventLoopGroup group, Transport transport)
             throws InterruptedException {
-        return new HttpBackend(name, host, group, transport);
+        return new HttpBackend(name, host, 0, group, transport);
+    }
+
+    /** Starts a backend on exactly {@code address}: a server restarted on its old port. */
+    public static HttpBackend start(String name, InetSocketAddress address, EventLoopGroup group,
+            Transport transport) throws InterruptedException {
+        return new HttpBackend(name, address.getHostString(), address.getPort(), group, transport);
+    }
+
+    /** The status {@code /check} answers from now on. */
+    public void checkStatus(int status) {
+        this.checkStatus = status;
+    }
+
+    /** Requests received on {@code /check}. */
+    public long checkRequests() {
+        return received.stream().filter(r -> r.uri().startsWith("/check")).count();
     }
 
     public String name() {
@@ -130,9 +153,11 @@ public final class HttpBackend implements AutoCloseable {
         return r;
     }
 
+    /** Stops listening and closes every open connection, as a server process that exits. */
     @Override
     public void close() {
         server.close().syncUninterruptibly();
+        children.close().awaitUninterruptibly();
     }
 
     /** The request handler; one per connection. */
@@ -229,6 +254,7 @@ public final class HttpBackend implements AutoCloseable {
                 }
                 case "/garbage", "/close", "/ws" -> {
                 }
+                case "/check" -> respond(ctx, HttpResponseStatus.valueOf(checkStatus), name);
                 default -> respond(ctx, HttpResponseStatus.OK, name);
             }
         }

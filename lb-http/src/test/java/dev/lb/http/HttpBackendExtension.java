@@ -39,6 +39,18 @@ public final class HttpBackendExtension implements BeforeAllCallback, AfterEachC
         return b;
     }
 
+    /** Starts a backend named {@code name} on exactly {@code address} (to restart one on its port). */
+    public HttpBackend backendAt(String name, InetSocketAddress address) throws InterruptedException {
+        HttpBackend b = HttpBackend.start(name, address, group, transport);
+        started.add(b);
+        return b;
+    }
+
+    /** The event loops backends and proxies run on. */
+    public EventLoopGroup group() {
+        return group;
+    }
+
     /** Starts a proxy on a free port of 127.0.0.1; route it with {@link ProxyUnderTest#route}. */
     public ProxyUnderTest proxy() throws InterruptedException {
         ProxyUnderTest p = new ProxyUnderTest(group, transport);

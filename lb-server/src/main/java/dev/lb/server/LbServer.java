@@ -4,6 +4,7 @@ import dev.lb.core.table.RoutingTable;
 import dev.lb.core.table.TableRef;
 import dev.lb.http.HttpProxy;
 import dev.lb.http.Transport;
+import dev.lb.http.check.HealthChecker;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -31,6 +32,7 @@ public final class LbServer implements AutoCloseable {
     private final ScheduledExecutorService reloads;
     private final Reloader reloader;
     private final ListenerManager listeners;
+    private final HealthChecker checker;
     private FileWatcher watcher;
 
     private LbServer(ProcessConfig config) {
@@ -45,6 +47,7 @@ public final class LbServer implements AutoCloseable {
         this.reloader = new Reloader(new ConfigFiles(config.files()), tables);
         this.listeners = new ListenerManager(tables, transport, boss, workers, new HttpProxy(tables, transport),
                 config.drainTimeout(), reloads);
+        this.checker = new HealthChecker(transport, workers);
     }
 
     /**
@@ -73,6 +76,9 @@ public final class LbServer implements AutoCloseable {
             throw new StartupException(List.copyOf(errors.values()));
         }
         tables.onPublish(listeners::apply);
+        // Registered before the first reconcile so that no publish can fall in between.
+        tables.onPublish(checker::reconcile);
+        checker.reconcile(tables.get());
         if (!config.files().isEmpty()) {
             try {
                 watcher = new FileWatcher(config.files(), reloads, () -> reloader.reload("file changed"));
@@ -126,6 +132,7 @@ public final class LbServer implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "drain did not complete: " + e);
         }
         reloads.shutdownNow();
+        checker.close();
         boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }

@@ -122,6 +122,14 @@ final class AddressParser {
         return Optional.empty();
     }
 
+    /** A host name or IP literal without a port ({@code addr} of a server), or empty after an error. */
+    Optional<InetAddress> host(String host, ConfigLine line) {
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return resolve(host, line);
+    }
+
     private Optional<InetAddress> resolve(String host, ConfigLine line) {
         byte[] literal = NetUtil.createByteArrayFromIpAddressString(host);
         try {

@@ -56,7 +56,7 @@ final class DirectiveTable {
         put("timeout", ALL, TimeoutDirective::apply);
         put("option", ALL, (d, l) -> OptionDirective.apply(d, l, false));
         put("no", ALL, DirectiveTable::no);
-        put("http-check", BACK_D, DirectiveTable::httpCheck);
+        put("http-check", BACK_D, HttpCheckDirective::apply);
         put("stats", ALL, DirectiveTable::stats);
         for (String legacy : new String[] {"contimeout", "clitimeout", "srvtimeout"}) {
             put(legacy, ALL, TimeoutDirective::legacy);
@@ -249,25 +249,6 @@ final class DirectiveTable {
             return;
         }
         OptionDirective.apply(d, new ConfigLine(line.file(), line.number(), line.from(1)), true);
-    }
-
-    private static void httpCheck(ProxyDraft d, ConfigLine line) {
-        String sub = new Arguments(line, d.problems).word(1, "a sub-command such as 'expect status 200'");
-        if (sub == null) {
-            return;
-        }
-        if (sub.equals("expect") && "status".equals(line.word(2))) {
-            String codes = new Arguments(line, d.problems).word(3, "a status code after 'expect status'");
-            if (codes != null && !codes.matches("\\d{3}(-\\d{3})?(,\\d{3}(-\\d{3})?)*")) {
-                d.problems.error(line, "invalid status '" + codes + "' (expected a code, a range or a list)");
-            }
-            new Arguments(line, d.problems).noMoreThan(4);
-        } else if (sub.equals("disable-on-404") || sub.equals("send-state")) {
-            d.problems.warn(line, "'http-check " + sub + "' is ignored by lb");
-        } else {
-            d.problems.error(line, "'http-check " + String.join(" ", line.from(1)) + "' is not implemented yet "
-                    + "(lb reads 'http-check expect status N')");
-        }
     }
 
     private static void stats(ProxyDraft d, ConfigLine line) {

@@ -62,7 +62,7 @@ final class OptionDirective {
                 }
                 d.settings.redispatch = on;
             }
-            case "httpchk" -> httpchk(d, line);
+            case "httpchk" -> HttpCheckDirective.option(d, line);
             default -> {
                 if (PROCESS_ONLY.contains(name) || name.startsWith("log-")) {
                     d.problems.warn(line, "'option " + name + "' tunes HAProxy's logging or sockets; lb "
@@ -71,22 +71,6 @@ final class OptionDirective {
                     d.problems.error(line, "'option " + name + "' is not implemented yet");
                 }
             }
-        }
-    }
-
-    /** {@code option httpchk [URI]} or {@code [METHOD URI [VERSION]]}: checked, as its syntax. */
-    private static void httpchk(ProxyDraft d, ConfigLine line) {
-        if (line.size() > 5) {
-            d.problems.error(line, "'option httpchk' expects at most a method, a URI and a version");
-            return;
-        }
-        if (line.size() == 3 && !line.word(2).startsWith("/")) {
-            d.problems.warn(line, "'option httpchk " + line.word(2) + "': a lone argument is a URI and "
-                    + "should start with '/'");
-        }
-        if (d.kind() == SectionKind.FRONTEND) {
-            d.problems.warn(line, "'option httpchk' ignored because frontend '" + d.name()
-                    + "' has no backend capability");
         }
     }
 }

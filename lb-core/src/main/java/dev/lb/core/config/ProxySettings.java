@@ -1,6 +1,7 @@
 package dev.lb.core.config;
 
 import dev.lb.core.balance.Algorithm;
+import dev.lb.core.table.HttpCheck;
 import dev.lb.core.table.Mode;
 import dev.lb.core.table.Timeouts;
 import java.time.Duration;
@@ -8,6 +9,8 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * The settings a proxy takes from its {@code defaults} section and may override: mode,
@@ -41,6 +44,44 @@ final class ProxySettings {
     ConfigLine defaultBackendLine;
     /** {@code default-server} words, applied before each server line's own. */
     final List<String> defaultServer = new ArrayList<>();
+    /** {@code option httpchk} and {@code http-check} lines. */
+    HttpCheckSettings httpCheck = new HttpCheckSettings();
+
+    /** What {@code option httpchk} and {@code http-check} set, with HAProxy's defaults. */
+    static final class HttpCheckSettings {
+        boolean enabled;
+        String method = HttpCheck.DEFAULT.method();
+        String uri = HttpCheck.DEFAULT.uri();
+        String version = HttpCheck.DEFAULT.version();
+        String host = "";
+        List<HttpCheck.StatusRange> expectStatus = List.of();
+        Pattern expectRegex;
+        /** Whether this section (not its defaults) has an expect rule: it replaces the inherited one. */
+        boolean ownExpect;
+        /** The first {@code http-check} line of the section, for the "needs option httpchk" warning. */
+        ConfigLine firstLine;
+
+        HttpCheckSettings copy() {
+            HttpCheckSettings c = new HttpCheckSettings();
+            c.enabled = enabled;
+            c.method = method;
+            c.uri = uri;
+            c.version = version;
+            c.host = host;
+            c.expectStatus = expectStatus;
+            c.expectRegex = expectRegex;
+            return c;
+        }
+
+        /** The HTTP check, or empty when the check is a TCP connect (no {@code option httpchk}). */
+        Optional<HttpCheck> build() {
+            if (!enabled) {
+                return Optional.empty();
+            }
+            return Optional.of(new HttpCheck(method, uri, version, host, expectStatus,
+                    Optional.ofNullable(expectRegex)));
+        }
+    }
 
     ProxySettings copy() {
         ProxySettings c = new ProxySettings();
@@ -56,6 +97,7 @@ final class ProxySettings {
         c.defaultBackend = defaultBackend;
         c.defaultBackendLine = defaultBackendLine;
         c.defaultServer.addAll(defaultServer);
+        c.httpCheck = httpCheck.copy();
         return c;
     }
 

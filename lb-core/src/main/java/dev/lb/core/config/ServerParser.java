@@ -1,7 +1,9 @@
 package dev.lb.core.config;
 
 import dev.lb.core.table.Server;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -12,8 +14,10 @@ import java.util.Set;
 /**
  * {@code server NAME ADDR:PORT [options]} and {@code default-server [options]} (configuration
  * manual, 5.2 "Server and default-server options"). {@code default-server} options are read
- * first and the server's own override them, as in HAProxy. Health-check tuning is validated;
- * options that change where or how lb connects are errors until implemented.
+ * first and the server's own override them, as in HAProxy. Health-check settings ({@code check},
+ * {@code inter}, {@code fastinter}, {@code downinter}, {@code rise}, {@code fall}, {@code port},
+ * {@code addr}) are kept on the server; options that change where or how lb connects are errors
+ * until implemented.
  */
 final class ServerParser {
 
@@ -40,8 +44,8 @@ final class ServerParser {
     /** Tuning options taking one argument that lb accepts and does not act on. */
     private static final Set<String> IGNORED_WITH_ARGUMENT = Set.of("id", "slowstart", "observe",
             "on-error", "on-marked-down", "on-marked-up", "error-limit", "weight-ratio", "pool-max-conn",
-            "pool-low-conn", "pool-purge-delay", "max-reuse", "tfo", "log-proto", "check-proto", "addr",
-            "port", "check-sni", "agent-port", "agent-inter", "agent-addr", "agent-send");
+            "pool-low-conn", "pool-purge-delay", "max-reuse", "tfo", "log-proto", "check-proto",
+            "check-sni", "agent-port", "agent-inter", "agent-addr", "agent-send");
 
     private static final Set<String> IGNORED_FLAGS = Set.of("non-stick", "stick", "no-tfo", "check-send-proxy",
             "no-check-ssl", "no-send-proxy", "no-ssl", "allow-0rtt", "ws");
@@ -63,7 +67,7 @@ final class ServerParser {
         List<String> options = new ArrayList<>(d.settings.defaultServer);
         options.addAll(line.from(3));
         Server.Builder b = Server.builder(name, address.orElse(new InetSocketAddress(0)));
-        boolean ok = options(b, options, line, d.problems);
+        boolean ok = options(b, options, line, d.problems, d.addresses);
         if (ok && address.isPresent()) {
             d.servers.add(b.build());
         }
@@ -72,13 +76,14 @@ final class ServerParser {
     static void defaultServer(ProxyDraft d, ConfigLine line) {
         // Checked now so that a bad default-server is reported once, at its own line.
         Server.Builder scratch = Server.builder("default-server", new InetSocketAddress(0));
-        if (options(scratch, line.from(1), line, d.problems)) {
+        if (options(scratch, line.from(1), line, d.problems, d.addresses)) {
             d.settings.defaultServer.addAll(line.from(1));
         }
     }
 
     /** Applies options in order; false after an error. */
-    private static boolean options(Server.Builder b, List<String> options, ConfigLine line, Problems problems) {
+    private static boolean options(Server.Builder b, List<String> options, ConfigLine line, Problems problems,
+            AddressParser addresses) {
         Arguments args = new Arguments(line, problems);
         boolean ok = true;
         for (int i = 0; i < options.size(); i++) {
@@ -105,6 +110,10 @@ final class ServerParser {
                         b.weight(v.getAsInt());
                     } else if (opt.equals("maxconn")) {
                         b.maxconn(v.getAsInt());
+                    } else if (opt.equals("rise")) {
+                        b.rise(v.getAsInt());
+                    } else {
+                        b.fall(v.getAsInt());
                     }
                     i++;
                 }
@@ -113,7 +122,41 @@ final class ServerParser {
                         problems.error(line, "server option '" + opt + "' expects a time");
                         return false;
                     }
-                    ok &= args.time(next) != null;
+                    Duration t = args.time(next);
+                    if (t != null && t.isZero()) {
+                        // HAProxy refuses it too: a zero interval would check in a busy loop.
+                        problems.error(line, "server option '" + opt + "' must be greater than 0");
+                        t = null;
+                    }
+                    if (t == null) {
+                        ok = false;
+                    } else if (opt.equals("inter")) {
+                        b.inter(t);
+                    } else if (opt.equals("fastinter")) {
+                        b.fastinter(t);
+                    } else {
+                        b.downinter(t);
+                    }
+                    i++;
+                }
+                case "port" -> {
+                    if (next == null) {
+                        problems.error(line, "server option 'port' expects a port number");
+                        return false;
+                    }
+                    OptionalInt p = args.integer(next, "check port", 1, 65535);
+                    p.ifPresent(b::checkPort);
+                    ok &= p.isPresent();
+                    i++;
+                }
+                case "addr" -> {
+                    if (next == null) {
+                        problems.error(line, "server option 'addr' expects an address");
+                        return false;
+                    }
+                    Optional<InetAddress> a = addresses.host(next, line);
+                    a.ifPresent(b::checkAddr);
+                    ok &= a.isPresent();
                     i++;
                 }
                 default -> {

@@ -52,6 +52,7 @@ final class TableCompiler {
             }
             checkMode(d, problems);
             if (d.kind().hasBackend()) {
+                checkHttpCheck(d);
                 backends.putIfAbsent(d.name(), backend(d, previous));
                 backendDrafts.putIfAbsent(d.name(), d);
             }
@@ -184,6 +185,15 @@ final class TableCompiler {
         }
     }
 
+    /** HAProxy uses {@code http-check} rules only with {@code option httpchk} (manual 4.2 "http-check"). */
+    private static void checkHttpCheck(ProxyDraft d) {
+        ProxySettings.HttpCheckSettings c = d.settings.httpCheck;
+        if (c.firstLine != null && !c.enabled) {
+            d.problems.warn(c.firstLine, "'http-check' is ignored because " + d.kind().keyword() + " '"
+                    + d.name() + "' has no 'option httpchk'");
+        }
+    }
+
     /** A server keeps its state across a reload when its backend, name and address are unchanged. */
     private static List<Server> carryState(String backend, List<Server> servers, RoutingTable previous) {
         Backend before = previous.backends().get(backend);
@@ -217,6 +227,7 @@ final class TableCompiler {
                 .httpServerClose(s.httpServerClose)
                 .actions(ownRules ? actions(d) : List.of())
                 .timeouts(s.timeouts())
+                .httpCheck(s.httpCheck.build())
                 .location(d.section.header().location())
                 .build();
     }

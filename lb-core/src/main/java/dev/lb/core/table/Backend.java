@@ -6,6 +6,7 @@ import dev.lb.core.balance.Balancer;
 import dev.lb.core.balance.Balancers;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /** A {@code backend} (or the backend half of a {@code listen}): servers and how to use them. */
 public final class Backend {
@@ -21,6 +22,7 @@ public final class Backend {
     private final boolean httpServerClose;
     private final List<HttpRequestAction> actions;
     private final Timeouts timeouts;
+    private final Optional<HttpCheck> httpCheck;
     private final String location;
 
     private Backend(Builder b) {
@@ -35,6 +37,7 @@ public final class Backend {
         this.httpServerClose = b.httpServerClose;
         this.actions = List.copyOf(b.actions);
         this.timeouts = b.timeouts;
+        this.httpCheck = Objects.requireNonNull(b.httpCheck);
         this.location = b.location;
     }
 
@@ -91,6 +94,14 @@ public final class Backend {
         return timeouts;
     }
 
+    /**
+     * {@code option httpchk}: servers with {@code check} are checked with this HTTP request;
+     * empty for a plain TCP connect check.
+     */
+    public Optional<HttpCheck> httpCheck() {
+        return httpCheck;
+    }
+
     /** {@code file:line} of the section header. */
     public String location() {
         return location;
@@ -109,6 +120,12 @@ public final class Backend {
             sb.append("  option http-server-close\n");
         }
         sb.append("  timeouts ").append(TableText.timeouts(timeouts)).append('\n');
+        if (servers.stream().anyMatch(Server::check)) {
+            // Zero means unset: then each server's inter bounds its checks, as in HAProxy.
+            sb.append("  check ").append(httpCheck.map(HttpCheck::describe).orElse("tcp-connect"))
+                    .append(" timeout ").append(timeouts.check().isZero() ? "inter"
+                            : timeouts.check().toMillis() + "ms").append('\n');
+        }
         for (HttpRequestAction a : actions) {
             sb.append("  http-request ").append(a.describe()).append('\n');
         }
@@ -130,6 +147,7 @@ public final class Backend {
         private boolean httpServerClose;
         private List<HttpRequestAction> actions = List.of();
         private Timeouts timeouts = Timeouts.DEFAULTS;
+        private Optional<HttpCheck> httpCheck = Optional.empty();
         private String location = "";
 
         private Builder(String name) {
@@ -178,6 +196,12 @@ public final class Backend {
 
         public Builder timeouts(Timeouts timeouts) {
             this.timeouts = timeouts;
+            return this;
+        }
+
+        /** {@code option httpchk}; empty (the default) for TCP connect checks. */
+        public Builder httpCheck(Optional<HttpCheck> httpCheck) {
+            this.httpCheck = httpCheck;
             return this;
         }
 

@@ -1,13 +1,19 @@
 package dev.lb.core.table;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A {@code server} line, resolved. Configuration is immutable; {@link #state()} carries the
  * run-time counters balancers need.
  */
 public final class Server {
+
+    /** HAProxy's default {@code inter} (configuration manual, 5.2 "inter"). */
+    public static final Duration DEFAULT_INTER = Duration.ofSeconds(2);
 
     private final String name;
     private final InetSocketAddress address;
@@ -16,7 +22,16 @@ public final class Server {
     private final boolean disabled;
     private final int maxconn;
     private final boolean check;
+    private final Duration inter;
+    private final Duration fastinter;
+    private final Duration downinter;
+    private final int rise;
+    private final int fall;
+    private final int checkPort;
+    private final InetAddress checkAddr;
     private final ServerState state;
+    private final boolean explicitFast;
+    private final boolean explicitDown;
 
     private Server(Builder b) {
         this.name = Objects.requireNonNull(b.name);
@@ -26,6 +41,16 @@ public final class Server {
         this.disabled = b.disabled;
         this.maxconn = b.maxconn;
         this.check = b.check;
+        this.inter = b.inter;
+        // Unset fastinter and downinter follow inter (configuration manual, 5.2 "fastinter").
+        this.fastinter = b.fastinter != null ? b.fastinter : b.inter;
+        this.downinter = b.downinter != null ? b.downinter : b.inter;
+        this.explicitFast = b.fastinter != null;
+        this.explicitDown = b.downinter != null;
+        this.rise = b.rise;
+        this.fall = b.fall;
+        this.checkPort = b.checkPort;
+        this.checkAddr = b.checkAddr;
         this.state = b.state != null ? b.state : new ServerState();
     }
 
@@ -60,17 +85,73 @@ public final class Server {
         return maxconn;
     }
 
+    /** {@code check}: active health checks decide whether the server is UP. */
     public boolean check() {
         return check;
+    }
+
+    /** {@code inter}: time between two checks while the server is steadily UP (default 2s). */
+    public Duration inter() {
+        return inter;
+    }
+
+    /** {@code fastinter}: time between checks while the server changes state (default inter). */
+    public Duration fastinter() {
+        return fastinter;
+    }
+
+    /** {@code downinter}: time between checks while the server is DOWN (default inter). */
+    public Duration downinter() {
+        return downinter;
+    }
+
+    /** {@code rise}: consecutive successful checks that bring a DOWN server UP (default 2). */
+    public int rise() {
+        return rise;
+    }
+
+    /** {@code fall}: consecutive failed checks that take an UP server DOWN (default 3). */
+    public int fall() {
+        return fall;
+    }
+
+    /**
+     * Where checks connect: the server's address unless {@code addr} or {@code port} override
+     * it (configuration manual, 5.2 "addr", "port").
+     */
+    public InetSocketAddress checkAddress() {
+        if (checkAddr == null && checkPort == 0) {
+            return address;
+        }
+        return new InetSocketAddress(checkAddr != null ? checkAddr : address.getAddress(),
+                checkPort != 0 ? checkPort : address.getPort());
+    }
+
+    /** {@code port} for checks, if set. */
+    public Optional<Integer> checkPort() {
+        return checkPort == 0 ? Optional.empty() : Optional.of(checkPort);
+    }
+
+    /** {@code addr} for checks, if set. */
+    public Optional<InetAddress> checkAddr() {
+        return Optional.ofNullable(checkAddr);
+    }
+
+    /** Whether checks are on and have marked the server DOWN. */
+    public boolean down() {
+        return check && state.checkDown();
     }
 
     public ServerState state() {
         return state;
     }
 
-    /** Whether a balancer may pick it now: not disabled, not marked failing, under maxconn. */
+    /**
+     * Whether a balancer may pick it now: not disabled, not DOWN by its health checks, not marked
+     * failing, under maxconn.
+     */
     public boolean usable() {
-        return !disabled && !state.isFailing() && (maxconn == 0 || state.active() < maxconn);
+        return !disabled && !down() && !state.isFailing() && (maxconn == 0 || state.active() < maxconn);
     }
 
     /**
@@ -78,8 +159,16 @@ public final class Server {
      * (active connections, a recent failure) when the server is still there.
      */
     public Server withState(ServerState carried) {
-        return builder(name, address).weight(weight).backup(backup).disabled(disabled).maxconn(maxconn)
-                .check(check).state(carried).build();
+        Builder b = builder(name, address).weight(weight).backup(backup).disabled(disabled).maxconn(maxconn)
+                .check(check).inter(inter).rise(rise).fall(fall).checkPort(checkPort).checkAddr(checkAddr)
+                .state(carried);
+        if (explicitFast) {
+            b.fastinter(fastinter);
+        }
+        if (explicitDown) {
+            b.downinter(downinter);
+        }
+        return b.build();
     }
 
     public String describe() {
@@ -96,7 +185,21 @@ public final class Server {
             sb.append(" maxconn ").append(maxconn);
         }
         if (check) {
-            sb.append(" check");
+            // Check tuning only matters with checks on, so it is only shown then.
+            sb.append(" check inter ").append(inter.toMillis()).append("ms");
+            if (explicitFast) {
+                sb.append(" fastinter ").append(fastinter.toMillis()).append("ms");
+            }
+            if (explicitDown) {
+                sb.append(" downinter ").append(downinter.toMillis()).append("ms");
+            }
+            sb.append(" rise ").append(rise).append(" fall ").append(fall);
+            if (checkAddr != null) {
+                sb.append(" addr ").append(checkAddr.getHostAddress());
+            }
+            if (checkPort != 0) {
+                sb.append(" port ").append(checkPort);
+            }
         }
         return sb.toString();
     }
@@ -115,6 +218,13 @@ public final class Server {
         private boolean disabled;
         private int maxconn;
         private boolean check;
+        private Duration inter = DEFAULT_INTER;
+        private Duration fastinter;
+        private Duration downinter;
+        private int rise = 2;
+        private int fall = 3;
+        private int checkPort;
+        private InetAddress checkAddr;
         private ServerState state;
 
         private Builder(String name, InetSocketAddress address) {
@@ -145,6 +255,51 @@ public final class Server {
         public Builder check(boolean check) {
             this.check = check;
             return this;
+        }
+
+        /** {@code inter}; must be positive. */
+        public Builder inter(Duration inter) {
+            this.inter = positive(inter, "inter");
+            return this;
+        }
+
+        public Builder fastinter(Duration fastinter) {
+            this.fastinter = positive(fastinter, "fastinter");
+            return this;
+        }
+
+        public Builder downinter(Duration downinter) {
+            this.downinter = positive(downinter, "downinter");
+            return this;
+        }
+
+        public Builder rise(int rise) {
+            this.rise = Math.max(1, rise);
+            return this;
+        }
+
+        public Builder fall(int fall) {
+            this.fall = Math.max(1, fall);
+            return this;
+        }
+
+        /** Port for checks; 0 for the server's own. */
+        public Builder checkPort(int port) {
+            this.checkPort = port;
+            return this;
+        }
+
+        /** Address for checks; {@code null} for the server's own. */
+        public Builder checkAddr(InetAddress addr) {
+            this.checkAddr = addr;
+            return this;
+        }
+
+        private static Duration positive(Duration d, String what) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive, got " + d);
+            }
+            return d;
         }
 
         /** Carries run-time state over from the same server in the previous table. */

@@ -1,5 +1,6 @@
 package dev.lb.core.table;
 
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -10,6 +11,12 @@ public final class ServerState {
 
     private final AtomicInteger active = new AtomicInteger();
     private volatile long downUntilNanos;
+
+    // Health-check state: written by the one checker of this server, read by balancers anywhere.
+    private volatile boolean checkDown;
+    private volatile CheckResult lastCheck;
+    private int successes;
+    private int failures;
 
     /** Connections or requests currently assigned to this server. */
     public int active() {
@@ -36,5 +43,62 @@ public final class ServerState {
     public boolean isFailing() {
         long until = downUntilNanos;
         return until != 0 && System.nanoTime() - until < 0;
+    }
+
+    /**
+     * Whether active health checks have marked the server DOWN. A server starts UP, goes DOWN
+     * after {@code fall} consecutive failed checks and UP again after {@code rise} consecutive
+     * successes (configuration manual, 5.2 "rise", "fall").
+     */
+    public boolean checkDown() {
+        return checkDown;
+    }
+
+    /** The last finished check, if any. */
+    public Optional<CheckResult> lastCheck() {
+        return Optional.ofNullable(lastCheck);
+    }
+
+    /**
+     * Counts one check result against {@code rise} and {@code fall}.
+     *
+     * @return whether the server changed between UP and DOWN
+     */
+    public synchronized boolean recordCheck(CheckResult result, int rise, int fall) {
+        lastCheck = result;
+        if (result.passed()) {
+            failures = 0;
+            successes++;
+            if (checkDown && successes >= rise) {
+                checkDown = false;
+                successes = 0;
+                return true;
+            }
+        } else {
+            successes = 0;
+            failures++;
+            if (!checkDown && failures >= fall) {
+                checkDown = true;
+                failures = 0;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether the server is between states: UP with recent failures or DOWN with recent
+     * successes. HAProxy checks faster then ({@code fastinter}).
+     */
+    public synchronized boolean checkTransitioning() {
+        return checkDown ? successes > 0 : failures > 0;
+    }
+
+    /** Forgets the check history: the server is UP with no result, as a newly checked server. */
+    public synchronized void resetCheck() {
+        checkDown = false;
+        lastCheck = null;
+        successes = 0;
+        failures = 0;
     }
 }

@@ -4,7 +4,9 @@ import java.time.Duration;
 
 /**
  * The {@code timeout} settings that apply to a frontend or backend after {@code defaults}
- * inheritance. A zero duration means "no timeout", as in HAProxy.
+ * inheritance. A zero duration means "no timeout", as in HAProxy, except for {@code check},
+ * where zero means unset: each server's {@code inter} then bounds its checks (configuration
+ * manual, 4.2 "timeout check").
  */
 public record Timeouts(
         Duration connect,
@@ -23,5 +25,5 @@ public record Timeouts(
     public static final Timeouts DEFAULTS = new Timeouts(
             Duration.ofSeconds(5), Duration.ofSeconds(50), Duration.ofSeconds(50),
             Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(5),
-            Duration.ofHours(1), Duration.ofSeconds(2));
+            Duration.ofHours(1), Duration.ZERO);
 }
