@@ -6,11 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lb.core.table.Server;
 import dev.lb.http.HttpBackend;
+import dev.lb.http.RawHttpClient;
 import dev.lb.http.Transport;
 import dev.lb.server.testing.Await;
 import dev.lb.server.testing.FreePort;
-import dev.lb.server.testing.RawHttp;
 import io.netty.channel.EventLoopGroup;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,7 +75,7 @@ class HealthCheckReloadTest {
                 Server after = server(lb, "kept");
                 assertSame(before.state(), after.state(), "a kept server keeps its run-time state");
                 assertTrue(after.down(), "and so stays DOWN across the reload");
-                assertEquals(503, RawHttp.get(to, "x", "/").status(), "its only server is DOWN: 503");
+                assertEquals(503, get(to).status(), "its only server is DOWN: 503");
 
                 // The kept server's checks are the clock: a check of 'gone' started before the
                 // reload lands within two of them; none may arrive during five more.
@@ -86,9 +87,15 @@ class HealthCheckReloadTest {
 
                 kept.checkStatus(200);
                 Await.until("kept UP after rise good checks", WAIT, () -> !server(lb, "kept").down());
-                RawHttp.Response r = RawHttp.get(to, "x", "/");
+                RawHttpClient.Response r = get(to);
                 assertEquals(200, r.status(), r::toString);
             }
+        }
+    }
+
+    private static RawHttpClient.Response get(InetSocketAddress to) throws IOException {
+        try (RawHttpClient c = new RawHttpClient(to)) {
+            return c.get("/", "x", "Connection: close");
         }
     }
 
