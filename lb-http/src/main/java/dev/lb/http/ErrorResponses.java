@@ -23,7 +23,21 @@ public final class ErrorResponses {
     /** The body HAProxy sends with {@code status}. */
     public static String body(int status) {
         String text = switch (status) {
+            case 200 -> "200 OK</h1>\nService ready.";
             case 400 -> "400 Bad request</h1>\nYour browser sent an invalid request.";
+            case 401 -> "401 Unauthorized</h1>\nYou need a valid user and password to access this content.";
+            case 404 -> "404 Not Found</h1>\nThe resource could not be found.";
+            case 405 -> "405 Method Not Allowed</h1>\nA request was made of a resource using a request method"
+                    + " not supported by that resource";
+            // "407 Unauthorized" and the dot before "The server" (501) are HAProxy's text as sent.
+            case 407 -> "407 Unauthorized</h1>\nYou need a valid user and password to access this content.";
+            case 410 -> "410 Gone</h1>\nThe resource is no longer available and will not be available again.";
+            case 413 -> "413 Payload Too Large</h1>\nThe request entity exceeds the maximum allowed.";
+            case 425 -> "425 Too Early</h1>\nYour browser sent early data.";
+            case 429 -> "429 Too Many Requests</h1>\n"
+                    + "You have sent too many requests in a given amount of time.";
+            case 501 -> "501 Not Implemented</h1>\n.The server does not support the functionality required"
+                    + " to fulfill the request.";
             case 403 -> "403 Forbidden</h1>\nRequest forbidden by administrative rules.";
             case 408 -> "408 Request Time-out</h1>\nYour browser didn't send a complete request in time.";
             case 431 -> "431 Request Header Fields Too Large</h1>\n"

@@ -254,6 +254,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             if (!upgradeRequested) {
                 h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             }
+        } else if (req.protocolVersion().equals(HttpVersion.HTTP_1_0) && !upgradeRequested) {
+            // As HAProxy: an HTTP/1.0 server closes after its answer unless asked to keep alive.
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         encoder.headRequest(HttpMethod.HEAD.equals(req.method()));
         requestHasBody = HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0;

@@ -71,6 +71,15 @@ public final class RawHttpClient implements AutoCloseable {
 
     /** Reads one response (an interim 1xx response too); the body by its framing. */
     public Response read() throws IOException {
+        return read(false);
+    }
+
+    /** Reads the response to a HEAD request: status line and headers, never a body. */
+    public Response readHead() throws IOException {
+        return read(true);
+    }
+
+    private Response read(boolean headRequest) throws IOException {
         String statusLine = line();
         if (statusLine == null) {
             throw new IOException("connection closed before a response");
@@ -85,7 +94,7 @@ public final class RawHttpClient implements AutoCloseable {
                     .add(l.substring(colon + 1).trim());
         }
         Response head = new Response(status, headers, new byte[0]);
-        if (status < 200 || status == 204 || status == 304) {
+        if (headRequest || status < 200 || status == 204 || status == 304) {
             return head;
         }
         ByteArrayOutputStream body = new ByteArrayOutputStream();
