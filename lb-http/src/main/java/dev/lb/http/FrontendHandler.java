@@ -101,6 +101,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
     private boolean switching;
     private boolean serverReusable;
     private boolean closeAfterResponse;
+    /** A response head was written to the client and not flushed yet. */
+    private boolean clientFlushPending;
 
     // Timers: one scheduled task, re-armed lazily as IdleStateHandler does.
     private Timeouts clientTimeouts = Timeouts.DEFAULTS;
@@ -500,10 +502,33 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
-        ctx.writeAndFlush(resp).addListener(afterClientWrite);
+        // The head is not flushed alone: when the body was decoded from the same server read,
+        // it goes out with it in one write (one syscall per response, as HAProxy); otherwise
+        // the flush comes at the end of that read, or now when no socket read is under way.
+        // A failed write reaches exceptionCaught, which closes the client connection.
+        ctx.write(resp, ctx.voidPromise());
+        clientFlushPending = true;
+        BackendHandler sh = serverHandler;
+        sh.read();
+        if (clientFlushPending && !sh.inSocketRead()) {
+            flushClient();
+        }
+    }
+
+    /** The end of a read on the server connection: whatever it produced goes out now. */
+    void onServerReadComplete() {
+        if (clientFlushPending) {
+            flushClient();
+        }
+    }
+
+    private void flushClient() {
+        clientFlushPending = false;
+        ctx.flush();
     }
 
     private void onResponseContent(HttpContent content) {
+        clientFlushPending = false; // each write below flushes
         if (content.decoderResult().isFailure()) {
             content.release();
             serverReusable = false;
