@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
@@ -67,12 +68,22 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         CLOSING
     }
 
+    // Header names as AsciiString: hashed once, written without re-encoding.
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("X-Forwarded-For");
+    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
+    private static final AsciiString X_FORWARDED_PORT = AsciiString.cached("X-Forwarded-Port");
+    private static final AsciiString HTTP = AsciiString.cached("http");
+    private static final AsciiString HTTPS = AsciiString.cached("https");
+
     private final HttpProxy proxy;
     private final InetSocketAddress bind;
     private final ClientResponseEncoder encoder;
 
     private ChannelHandlerContext ctx;
     private InetAddress source;
+    /** The client's address and the local port as header values, made once per connection. */
+    private String sourceText;
+    private AsciiString localPortText;
     private int localPort;
     private boolean ssl;
     private State state = State.IDLE;
@@ -151,10 +162,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         Channel ch = ctx.channel();
         if (ch.remoteAddress() instanceof InetSocketAddress remote) {
             source = remote.getAddress();
+            sourceText = source.getHostAddress();
         }
         if (ch.localAddress() instanceof InetSocketAddress local) {
             localPort = local.getPort();
         }
+        localPortText = AsciiString.of(Integer.toString(localPort));
         ssl = ch.pipeline().get(SslHandler.class) != null;
         Frontend f = proxy.tables().get().frontendAt(bind);
         if (f != null) {
@@ -295,10 +308,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
     private void addForwardingHeaders(HttpHeaders h) {
         if ((frontend.forwardFor() || backend.forwardFor()) && source != null) {
             // option forwardfor appends a header line with the client address (HAProxy manual 4.2).
-            h.add("X-Forwarded-For", source.getHostAddress());
+            h.add(X_FORWARDED_FOR, sourceText);
         }
-        h.set("X-Forwarded-Proto", ssl ? "https" : "http");
-        h.set("X-Forwarded-Port", Integer.toString(localPort));
+        h.set(X_FORWARDED_PROTO, ssl ? HTTPS : HTTP);
+        h.set(X_FORWARDED_PORT, localPortText);
     }
 
     private void uriChanged() {

@@ -36,7 +36,7 @@ public final class LbServer implements AutoCloseable {
     private LbServer(ProcessConfig config) {
         this.config = config;
         this.boss = transport.newGroup(1, "lb-accept");
-        this.workers = transport.newGroup(Runtime.getRuntime().availableProcessors(), "lb-io");
+        this.workers = transport.newGroup(config.eventLoops(), "lb-io");
         this.reloads = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lb-reload");
             t.setDaemon(true);
