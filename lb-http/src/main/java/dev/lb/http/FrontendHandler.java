@@ -499,17 +499,25 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         }
         boolean framed = HttpUtil.isContentLengthSet(resp) || HttpUtil.isTransferEncodingChunked(resp)
                 || code == 204 || code == 304 || HttpMethod.HEAD.equals(request.method());
-        if (!framed) {
-            // Body delimited by the server closing (RFC 9112 §6.3 item 8): so must ours be.
-            serverReusable = false;
-            closeAfterResponse = true;
-        }
         if (!requestDone || !clientKeepAlive || drainRequested) {
             // An early response (the body is still coming) ends this connection: the rest of
             // the body cannot be told apart from a next request without reading it all.
             closeAfterResponse = true;
         }
+        // A proxy sends its own HTTP version (RFC 9110 §6.2), whatever the server spoke.
+        resp.setProtocolVersion(HttpVersion.HTTP_1_1);
         HopByHopHeaders.strip(h, false);
+        if (!framed) {
+            // The body ends when the server closes (RFC 9112 §6.3 item 8), as from an HTTP/1.0
+            // server. An HTTP/1.1 client gets it chunked and keeps its connection, as HAProxy
+            // does; an HTTP/1.0 one cannot parse chunks, so its body ends with a close too.
+            serverReusable = false;
+            if (request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+                HttpUtil.setTransferEncodingChunked(resp, true);
+            } else {
+                closeAfterResponse = true;
+            }
+        }
         if (closeAfterResponse) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {

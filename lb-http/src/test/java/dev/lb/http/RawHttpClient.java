@@ -71,6 +71,17 @@ public final class RawHttpClient implements AutoCloseable {
 
     /** Reads one response (an interim 1xx response too); the body by its framing. */
     public Response read() throws IOException {
+        Response head = readHead();
+        int status = head.status();
+        Map<String, List<String>> headers = head.headers();
+        if (status < 200 || status == 204 || status == 304) {
+            return head;
+        }
+        return readBody(head);
+    }
+
+    /** Reads the status line and headers of a response only (the answer to HEAD has no body). */
+    public Response readHead() throws IOException {
         String statusLine = line();
         if (statusLine == null) {
             throw new IOException("connection closed before a response");
@@ -84,10 +95,12 @@ public final class RawHttpClient implements AutoCloseable {
             headers.computeIfAbsent(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
                     .add(l.substring(colon + 1).trim());
         }
-        Response head = new Response(status, headers, new byte[0]);
-        if (status < 200 || status == 204 || status == 304) {
-            return head;
-        }
+        return new Response(status, headers, new byte[0]);
+    }
+
+    private Response readBody(Response head) throws IOException {
+        int status = head.status();
+        Map<String, List<String>> headers = head.headers();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         String te = head.header("transfer-encoding");
         String cl = head.header("content-length");
