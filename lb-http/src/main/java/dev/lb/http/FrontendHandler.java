@@ -1,5 +1,7 @@
 package dev.lb.http;
 
+import static dev.lb.http.PhaseTimer.after;
+
 import dev.lb.core.match.RequestFacts;
 import dev.lb.core.table.Backend;
 import dev.lb.core.table.Frontend;
@@ -26,7 +28,6 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -46,7 +47,7 @@ import java.util.concurrent.TimeUnit;
  * <p>The handler is also the {@link RequestFacts} rules and log formats read, over the
  * request at hand, so routing copies nothing.
  */
-final class FrontendHandler extends ChannelInboundHandlerAdapter implements RequestFacts, Runnable {
+final class FrontendHandler extends ChannelInboundHandlerAdapter implements RequestFacts, PhaseTimer.Phase {
 
     /** How long a server that refused a connection is avoided by balancers. */
     static final long FAILED_SERVER_NANOS = TimeUnit.SECONDS.toNanos(2);
@@ -115,13 +116,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
     /** A response head was written to the client and not flushed yet. */
     private boolean clientFlushPending;
 
-    // Timers: one scheduled task, re-armed lazily as IdleStateHandler does.
+    // Timeouts: the deadline of each phase is computed from these; PhaseTimer enforces it.
     private Timeouts clientTimeouts = Timeouts.DEFAULTS;
     private long phaseStart;
     private long lastClient;
     private long lastServer;
-    private ScheduledFuture<?> timer;
-    private long timerAt;
+    private PhaseTimer timer;
 
     /** After a piece of the request reached the server: read the next piece. */
     private final ChannelFutureListener afterServerWrite = f -> {
@@ -155,6 +155,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.timer = new PhaseTimer(ctx.executor(), this);
     }
 
     @Override
@@ -185,7 +186,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             // timeout http-request runs from the first byte of a request header.
             state = State.HEADER;
             phaseStart = lastClient;
-            armTimer();
+            timer.arm();
         }
     }
 
@@ -281,7 +282,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             // Take the first body piece (the decoder's empty last content when there is no body)
             // before choosing a server: a bad chunk there is answered 400 with nothing sent.
             state = State.PREFETCH;
-            armTimer();
+            timer.arm();
             readClient();
         }
     }
@@ -426,7 +427,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         reusedConnection = reused;
         state = State.EXCHANGE;
         lastServer = System.nanoTime();
-        armTimer();
+        timer.arm();
         ChannelFuture written = ch.write(request);
         HttpContent first = pendingContent;
         pendingContent = null;
@@ -659,7 +660,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         server.state().release();
         server = null;
         lastClient = lastServer = System.nanoTime();
-        armTimer();
+        timer.arm();
         readClient();
         serverHandler.read();
     }
@@ -675,7 +676,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             encoder.headRequest(false);
             ctx.writeAndFlush(ErrorResponses.response(status)).addListener(ChannelFutureListener.CLOSE);
         }
-        cancelTimer();
+        timer.cancel();
     }
 
     /** Ends both connections without a response: one had already begun. */
@@ -684,7 +685,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         releasePending();
         releaseServer(false);
         closeOnFlush(ctx.channel());
-        cancelTimer();
+        timer.cancel();
     }
 
     private void releasePending() {
@@ -705,7 +706,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         state = State.CLOSING;
         releasePending();
         releaseServer(false);
-        cancelTimer();
+        timer.cancel();
         ctx.fireChannelInactive();
     }
 
@@ -734,11 +735,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
     private void enterIdle() {
         state = State.IDLE;
         phaseStart = System.nanoTime();
-        armTimer();
+        timer.arm();
     }
 
     /** When the current phase times out, or {@link Long#MAX_VALUE} for never. */
-    private long deadline() {
+    @Override
+    public long deadline() {
         return switch (state) {
             case IDLE -> after(phaseStart, firstRequest || clientTimeouts.httpKeepAlive().isZero()
                     ? clientTimeouts.httpRequest().toNanos() : clientTimeouts.httpKeepAlive().toNanos());
@@ -753,42 +755,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         };
     }
 
-    private static long after(long start, long nanos) {
-        return nanos <= 0 ? Long.MAX_VALUE : start + nanos;
-    }
-
-    private void armTimer() {
-        long at = deadline();
-        if (at == Long.MAX_VALUE) {
-            return;
-        }
-        if (timer != null && timerAt - at <= 0) {
-            return; // an earlier check is scheduled; it re-arms
-        }
-        cancelTimer();
-        timerAt = at;
-        timer = ctx.executor().schedule(this, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
-    }
-
-    private void cancelTimer() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
-    }
-
-    /** The timer: acts when the deadline of the current phase has passed, else re-arms. */
+    /** The deadline of the current phase has passed. */
     @Override
-    public void run() {
-        timer = null;
-        long at = deadline();
-        if (at == Long.MAX_VALUE) {
-            return;
-        }
-        if (System.nanoTime() - at < 0) {
-            armTimer();
-            return;
-        }
+    public void expired() {
         switch (state) {
             case IDLE -> {
                 if (firstRequest) {
