@@ -26,7 +26,6 @@ public final class LbServer implements AutoCloseable {
     private final ProcessConfig config;
     private final TableRef tables = new TableRef();
     private final Transport transport = Transport.best();
-    private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final ScheduledExecutorService reloads;
     private final Reloader reloader;
@@ -35,7 +34,8 @@ public final class LbServer implements AutoCloseable {
 
     private LbServer(ProcessConfig config) {
         this.config = config;
-        this.boss = transport.newGroup(1, "lb-accept");
+        // Listeners accept on the worker loops, as HAProxy's threads do: no extra thread, and
+        // with one loop no cross-thread hand-off (and wake-up) per accepted connection.
         this.workers = transport.newGroup(config.eventLoops(), "lb-io");
         this.reloads = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lb-reload");
@@ -43,7 +43,7 @@ public final class LbServer implements AutoCloseable {
             return t;
         });
         this.reloader = new Reloader(new ConfigFiles(config.files()), tables);
-        this.listeners = new ListenerManager(transport, boss, workers, new HttpProxy(tables, transport),
+        this.listeners = new ListenerManager(transport, workers, workers, new HttpProxy(tables, transport),
                 config.drainTimeout(), reloads);
     }
 
@@ -126,7 +126,6 @@ public final class LbServer implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "drain did not complete: " + e);
         }
         reloads.shutdownNow();
-        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
