@@ -18,6 +18,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -144,7 +146,7 @@ class HttpProxyConnectionTest {
     @Test
     void closeDelimitedHttp10ResponseReachesAnHttp11Client() throws Exception {
         String body = "served by a close-delimited HTTP/1.0 server\n".repeat(200);
-        try (Http10Server old = new Http10Server(body)) {
+        try (RawServer old = RawServer.http10(body)) {
             ProxyUnderTest proxy = net.proxy();
             Server oldServer = Server.builder("old", old.address()).build();
             proxy.routeAllTo(backendOf("be", oldServer).build());
@@ -167,36 +169,70 @@ class HttpProxyConnectionTest {
         }
     }
 
-    /**
-     * Answers every connection like {@code python3 -m http.server}: an HTTP/1.0 response
-     * without Content-Length, the body, then close.
-     */
-    private static final class Http10Server implements AutoCloseable {
+    @Test
+    void responseHeadReachesTheClientWhileTheBodyIsStillComing() throws Exception {
+        CountDownLatch headSeen = new CountDownLatch(1);
+        try (RawServer slowBody = new RawServer((in, out) -> {
+            out.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            // The body only once the client has the head: a head held back for it never arrives.
+            if (headSeen.await(WAIT_MS, TimeUnit.MILLISECONDS)) {
+                out.write("hello".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            }
+        })) {
+            ProxyUnderTest proxy = net.proxy();
+            proxy.routeAllTo(backendOf("be", Server.builder("slow", slowBody.address()).build()).build());
+            try (RawHttpClient c = new RawHttpClient(proxy.address())) {
+                c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+                RawHttpClient.Response head = c.readHead();
+                assertEquals(200, head.status(), "head before the body: " + head);
+                headSeen.countDown();
+                assertEquals("hello", new String(c.readBytes(5), StandardCharsets.US_ASCII), "body after it");
+            }
+        }
+    }
+
+    /** A bare server on loopback that runs {@code script} on each accepted connection, one at a time. */
+    private static final class RawServer implements AutoCloseable {
+        interface Script {
+            void run(InputStream in, OutputStream out) throws IOException, InterruptedException;
+        }
+
         private final ServerSocket socket;
         private final Thread thread;
         private final AtomicInteger served = new AtomicInteger();
 
-        Http10Server(String body) throws IOException {
+        RawServer(Script script) throws IOException {
             socket = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
-            byte[] bytes = body.getBytes(StandardCharsets.US_ASCII);
             thread = new Thread(() -> {
                 while (!socket.isClosed()) {
                     try (Socket s = socket.accept()) {
                         s.setSoTimeout(5000);
                         readHeader(s.getInputStream());
-                        OutputStream out = s.getOutputStream();
-                        out.write(("HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6\r\n"
-                                + "Content-type: text/plain\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                        out.write(bytes);
-                        out.flush();
+                        script.run(s.getInputStream(), s.getOutputStream());
                         served.incrementAndGet();
-                    } catch (IOException e) {
+                    } catch (IOException | InterruptedException e) {
                         // closed by close(), or a client that went away
                     }
                 }
-            }, "http10-server");
+            }, "raw-server");
             thread.setDaemon(true);
             thread.start();
+        }
+
+        /**
+         * Answers like {@code python3 -m http.server}: an HTTP/1.0 response without
+         * Content-Length, the body, then close.
+         */
+        static RawServer http10(String body) throws IOException {
+            byte[] bytes = body.getBytes(StandardCharsets.US_ASCII);
+            return new RawServer((in, out) -> {
+                out.write(("HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6\r\n"
+                        + "Content-type: text/plain\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(bytes);
+                out.flush();
+            });
         }
 
         private static void readHeader(InputStream in) throws IOException {
