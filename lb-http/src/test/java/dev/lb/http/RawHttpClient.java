@@ -92,8 +92,8 @@ public final class RawHttpClient implements AutoCloseable {
         String l;
         while ((l = line()) != null && !l.isEmpty()) {
             int colon = l.indexOf(':');
-            headers.computeIfAbsent(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
-                    .add(l.substring(colon + 1).trim());
+            String name = l.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+            headers.computeIfAbsent(name, k -> new ArrayList<>()).add(l.substring(colon + 1).trim());
         }
         return new Response(status, headers, new byte[0]);
     }
