@@ -13,12 +13,19 @@ import io.netty.util.ReferenceCountUtil;
 final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     private ChannelHandlerContext ctx;
+    private OneMessagePerRead flow;
     private FrontendHandler owner;
     private boolean readPending;
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.flow = ctx.pipeline().get(OneMessagePerRead.class);
+    }
+
+    /** Whether {@link FrontendHandler#onServerReadComplete} will be called after this read. */
+    boolean inSocketRead() {
+        return flow != null && flow.inSocketRead();
     }
 
     void owner(FrontendHandler owner) {
@@ -46,6 +53,14 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
             // A response nobody asked for on an idle connection: the stream is out of step.
             ReferenceCountUtil.release(msg);
             ctx.close();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        FrontendHandler o = owner;
+        if (o != null) {
+            o.onServerReadComplete();
         }
     }
 

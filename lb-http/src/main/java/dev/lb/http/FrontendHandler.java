@@ -1,5 +1,7 @@
 package dev.lb.http;
 
+import static dev.lb.http.PhaseTimer.after;
+
 import dev.lb.core.match.RequestFacts;
 import dev.lb.core.table.Backend;
 import dev.lb.core.table.Frontend;
@@ -24,8 +26,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -45,7 +47,7 @@ import java.util.concurrent.TimeUnit;
  * <p>The handler is also the {@link RequestFacts} rules and log formats read, over the
  * request at hand, so routing copies nothing.
  */
-final class FrontendHandler extends ChannelInboundHandlerAdapter implements RequestFacts, Runnable {
+final class FrontendHandler extends ChannelInboundHandlerAdapter implements RequestFacts, PhaseTimer.Phase {
 
     /** How long a server that refused a connection is avoided by balancers. */
     static final long FAILED_SERVER_NANOS = TimeUnit.SECONDS.toNanos(2);
@@ -67,12 +69,22 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         CLOSING
     }
 
+    // Header names as AsciiString: hashed once, written without re-encoding.
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("X-Forwarded-For");
+    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
+    private static final AsciiString X_FORWARDED_PORT = AsciiString.cached("X-Forwarded-Port");
+    private static final AsciiString HTTP = AsciiString.cached("http");
+    private static final AsciiString HTTPS = AsciiString.cached("https");
+
     private final HttpProxy proxy;
     private final InetSocketAddress bind;
     private final ClientResponseEncoder encoder;
 
     private ChannelHandlerContext ctx;
     private InetAddress source;
+    /** The client's address and the local port as header values, made once per connection. */
+    private String sourceText;
+    private AsciiString localPortText;
     private int localPort;
     private boolean ssl;
     private State state = State.IDLE;
@@ -101,14 +113,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
     private boolean switching;
     private boolean serverReusable;
     private boolean closeAfterResponse;
+    /** A response head was written to the client and not flushed yet. */
+    private boolean clientFlushPending;
 
-    // Timers: one scheduled task, re-armed lazily as IdleStateHandler does.
+    // Timeouts: the deadline of each phase is computed from these; PhaseTimer enforces it.
     private Timeouts clientTimeouts = Timeouts.DEFAULTS;
     private long phaseStart;
     private long lastClient;
     private long lastServer;
-    private ScheduledFuture<?> timer;
-    private long timerAt;
+    private PhaseTimer timer;
 
     /** After a piece of the request reached the server: read the next piece. */
     private final ChannelFutureListener afterServerWrite = f -> {
@@ -142,6 +155,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.timer = new PhaseTimer(ctx.executor(), this);
     }
 
     @Override
@@ -149,10 +163,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         Channel ch = ctx.channel();
         if (ch.remoteAddress() instanceof InetSocketAddress remote) {
             source = remote.getAddress();
+            sourceText = source.getHostAddress();
         }
         if (ch.localAddress() instanceof InetSocketAddress local) {
             localPort = local.getPort();
         }
+        localPortText = AsciiString.of(Integer.toString(localPort));
         ssl = ch.pipeline().get(SslHandler.class) != null;
         Frontend f = proxy.tables().get().frontendAt(bind);
         if (f != null) {
@@ -170,7 +186,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             // timeout http-request runs from the first byte of a request header.
             state = State.HEADER;
             phaseStart = lastClient;
-            armTimer();
+            timer.arm();
         }
     }
 
@@ -269,7 +285,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             // Take the first body piece (the decoder's empty last content when there is no body)
             // before choosing a server: a bad chunk there is answered 400 with nothing sent.
             state = State.PREFETCH;
-            armTimer();
+            timer.arm();
             readClient();
         }
     }
@@ -296,10 +312,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
     private void addForwardingHeaders(HttpHeaders h) {
         if ((frontend.forwardFor() || backend.forwardFor()) && source != null) {
             // option forwardfor appends a header line with the client address (HAProxy manual 4.2).
-            h.add("X-Forwarded-For", source.getHostAddress());
+            h.add(X_FORWARDED_FOR, sourceText);
         }
-        h.set("X-Forwarded-Proto", ssl ? "https" : "http");
-        h.set("X-Forwarded-Port", Integer.toString(localPort));
+        h.set(X_FORWARDED_PROTO, ssl ? HTTPS : HTTP);
+        h.set(X_FORWARDED_PORT, localPortText);
     }
 
     private void uriChanged() {
@@ -414,7 +430,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         reusedConnection = reused;
         state = State.EXCHANGE;
         lastServer = System.nanoTime();
-        armTimer();
+        timer.arm();
         ChannelFuture written = ch.write(request);
         HttpContent first = pendingContent;
         pendingContent = null;
@@ -487,26 +503,57 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         }
         boolean framed = HttpUtil.isContentLengthSet(resp) || HttpUtil.isTransferEncodingChunked(resp)
                 || code == 204 || code == 304 || HttpMethod.HEAD.equals(request.method());
-        if (!framed) {
-            // Body delimited by the server closing (RFC 9112 §6.3 item 8): so must ours be.
-            serverReusable = false;
-            closeAfterResponse = true;
-        }
         if (!requestDone || !clientKeepAlive || drainRequested) {
             // An early response (the body is still coming) ends this connection: the rest of
             // the body cannot be told apart from a next request without reading it all.
             closeAfterResponse = true;
         }
+        // A proxy sends its own HTTP version (RFC 9110 §6.2), whatever the server spoke.
+        resp.setProtocolVersion(HttpVersion.HTTP_1_1);
         HopByHopHeaders.strip(h, false);
+        if (!framed) {
+            // The body ends when the server closes (RFC 9112 §6.3 item 8), as from an HTTP/1.0
+            // server. An HTTP/1.1 client gets it chunked and keeps its connection, as HAProxy
+            // does; an HTTP/1.0 one cannot parse chunks, so its body ends with a close too.
+            serverReusable = false;
+            if (request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+                HttpUtil.setTransferEncodingChunked(resp, true);
+            } else {
+                closeAfterResponse = true;
+            }
+        }
         if (closeAfterResponse) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
-        ctx.writeAndFlush(resp).addListener(afterClientWrite);
+        // The head is not flushed alone: when the body was decoded from the same server read,
+        // it goes out with it in one write (one syscall per response, as HAProxy); otherwise
+        // the flush comes at the end of that read, or now when no socket read is under way.
+        // A failed write reaches exceptionCaught, which closes the client connection.
+        ctx.write(resp, ctx.voidPromise());
+        clientFlushPending = true;
+        BackendHandler sh = serverHandler;
+        sh.read();
+        if (clientFlushPending && !sh.inSocketRead()) {
+            flushClient();
+        }
+    }
+
+    /** The end of a read on the server connection: whatever it produced goes out now. */
+    void onServerReadComplete() {
+        if (clientFlushPending) {
+            flushClient();
+        }
+    }
+
+    private void flushClient() {
+        clientFlushPending = false;
+        ctx.flush();
     }
 
     private void onResponseContent(HttpContent content) {
+        clientFlushPending = false; // each write below flushes
         if (content.decoderResult().isFailure()) {
             content.release();
             serverReusable = false;
@@ -616,7 +663,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         server.state().release();
         server = null;
         lastClient = lastServer = System.nanoTime();
-        armTimer();
+        timer.arm();
         readClient();
         serverHandler.read();
     }
@@ -632,7 +679,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             encoder.headRequest(false);
             ctx.writeAndFlush(ErrorResponses.response(status)).addListener(ChannelFutureListener.CLOSE);
         }
-        cancelTimer();
+        timer.cancel();
     }
 
     /** Ends both connections without a response: one had already begun. */
@@ -641,7 +688,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         releasePending();
         releaseServer(false);
         closeOnFlush(ctx.channel());
-        cancelTimer();
+        timer.cancel();
     }
 
     private void releasePending() {
@@ -662,7 +709,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         state = State.CLOSING;
         releasePending();
         releaseServer(false);
-        cancelTimer();
+        timer.cancel();
         ctx.fireChannelInactive();
     }
 
@@ -691,11 +738,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
     private void enterIdle() {
         state = State.IDLE;
         phaseStart = System.nanoTime();
-        armTimer();
+        timer.arm();
     }
 
     /** When the current phase times out, or {@link Long#MAX_VALUE} for never. */
-    private long deadline() {
+    @Override
+    public long deadline() {
         return switch (state) {
             case IDLE -> after(phaseStart, firstRequest || clientTimeouts.httpKeepAlive().isZero()
                     ? clientTimeouts.httpRequest().toNanos() : clientTimeouts.httpKeepAlive().toNanos());
@@ -710,42 +758,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         };
     }
 
-    private static long after(long start, long nanos) {
-        return nanos <= 0 ? Long.MAX_VALUE : start + nanos;
-    }
-
-    private void armTimer() {
-        long at = deadline();
-        if (at == Long.MAX_VALUE) {
-            return;
-        }
-        if (timer != null && timerAt - at <= 0) {
-            return; // an earlier check is scheduled; it re-arms
-        }
-        cancelTimer();
-        timerAt = at;
-        timer = ctx.executor().schedule(this, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
-    }
-
-    private void cancelTimer() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
-    }
-
-    /** The timer: acts when the deadline of the current phase has passed, else re-arms. */
+    /** The deadline of the current phase has passed. */
     @Override
-    public void run() {
-        timer = null;
-        long at = deadline();
-        if (at == Long.MAX_VALUE) {
-            return;
-        }
-        if (System.nanoTime() - at < 0) {
-            armTimer();
-            return;
-        }
+    public void expired() {
         switch (state) {
             case IDLE -> {
                 if (firstRequest) {

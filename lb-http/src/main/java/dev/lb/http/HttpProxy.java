@@ -1,6 +1,8 @@
 package dev.lb.http;
 
 import dev.lb.core.table.TableRef;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import java.net.InetSocketAddress;
@@ -25,6 +27,13 @@ public final class HttpProxy {
         }
     };
 
+    /**
+     * The buffer allocator of client and server connections: Netty 4.1's pooled allocator
+     * rather than 4.2's adaptive default, which cost 2-8 % more CPU per proxied request in A/B
+     * probe runs (wrk -t1 -c50 keep-alive, 4 of 4 pairs).
+     */
+    static final ByteBufAllocator ALLOCATOR = PooledByteBufAllocator.DEFAULT;
+
     private final TableRef tables;
     private final Transport transport;
     private final BackendPool pool;
@@ -46,6 +55,7 @@ public final class HttpProxy {
             protected void initChannel(Channel ch) {
                 // Reads are driven by completed writes to the server (see FrontendHandler).
                 ch.config().setAutoRead(false);
+                ch.config().setAllocator(ALLOCATOR);
                 ClientResponseEncoder encoder = new ClientResponseEncoder();
                 FrontendHandler frontend = new FrontendHandler(HttpProxy.this, bind, encoder);
                 ch.pipeline()

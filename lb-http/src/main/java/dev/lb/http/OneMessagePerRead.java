@@ -17,6 +17,15 @@ final class OneMessagePerRead extends ChannelDuplexHandler {
     private final ArrayDeque<Object> queue = new ArrayDeque<>(4);
     private int wanted;
     private boolean delivering;
+    private boolean inSocketRead;
+
+    /**
+     * Whether a socket read is being decoded now, so that {@code channelReadComplete} will
+     * follow: a write made meanwhile can wait for it to be flushed together with the rest.
+     */
+    boolean inSocketRead() {
+        return inSocketRead;
+    }
 
     @Override
     public void read(ChannelHandlerContext ctx) {
@@ -29,8 +38,15 @@ final class OneMessagePerRead extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        inSocketRead = true;
         queue.add(msg);
         deliver(ctx);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        inSocketRead = false;
+        ctx.fireChannelReadComplete();
     }
 
     private void deliver(ChannelHandlerContext ctx) {
@@ -54,6 +70,7 @@ final class OneMessagePerRead extends ChannelDuplexHandler {
         // Messages decoded before the close still count (a body delimited by the close).
         wanted = Integer.MAX_VALUE / 2;
         deliver(ctx);
+        inSocketRead = false;
         ctx.fireChannelInactive();
     }
 

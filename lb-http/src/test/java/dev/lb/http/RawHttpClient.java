@@ -71,15 +71,17 @@ public final class RawHttpClient implements AutoCloseable {
 
     /** Reads one response (an interim 1xx response too); the body by its framing. */
     public Response read() throws IOException {
-        return read(false);
+        Response head = readHead();
+        int status = head.status();
+        Map<String, List<String>> headers = head.headers();
+        if (status < 200 || status == 204 || status == 304) {
+            return head;
+        }
+        return readBody(head);
     }
 
-    /** Reads the response to a HEAD request: status line and headers, never a body. */
+    /** Reads the status line and headers of a response only (the answer to HEAD has no body). */
     public Response readHead() throws IOException {
-        return read(true);
-    }
-
-    private Response read(boolean headRequest) throws IOException {
         String statusLine = line();
         if (statusLine == null) {
             throw new IOException("connection closed before a response");
@@ -90,13 +92,15 @@ public final class RawHttpClient implements AutoCloseable {
         String l;
         while ((l = line()) != null && !l.isEmpty()) {
             int colon = l.indexOf(':');
-            headers.computeIfAbsent(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
-                    .add(l.substring(colon + 1).trim());
+            String name = l.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+            headers.computeIfAbsent(name, k -> new ArrayList<>()).add(l.substring(colon + 1).trim());
         }
-        Response head = new Response(status, headers, new byte[0]);
-        if (headRequest || status < 200 || status == 204 || status == 304) {
-            return head;
-        }
+        return new Response(status, headers, new byte[0]);
+    }
+
+    private Response readBody(Response head) throws IOException {
+        int status = head.status();
+        Map<String, List<String>> headers = head.headers();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         String te = head.header("transfer-encoding");
         String cl = head.header("content-length");

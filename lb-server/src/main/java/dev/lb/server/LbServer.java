@@ -27,7 +27,6 @@ public final class LbServer implements AutoCloseable {
     private final ProcessConfig config;
     private final TableRef tables = new TableRef();
     private final Transport transport = Transport.best();
-    private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final ScheduledExecutorService reloads;
     private final Reloader reloader;
@@ -37,15 +36,16 @@ public final class LbServer implements AutoCloseable {
 
     private LbServer(ProcessConfig config) {
         this.config = config;
-        this.boss = transport.newGroup(1, "lb-accept");
-        this.workers = transport.newGroup(Runtime.getRuntime().availableProcessors(), "lb-io");
+        // Listeners accept on the worker loops, as HAProxy's threads do: no extra thread, and
+        // with one loop no cross-thread hand-off (and wake-up) per accepted connection.
+        this.workers = transport.newGroup(config.eventLoops(), "lb-io");
         this.reloads = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lb-reload");
             t.setDaemon(true);
             return t;
         });
         this.reloader = new Reloader(new ConfigFiles(config.files()), tables);
-        this.listeners = new ListenerManager(tables, transport, boss, workers, new HttpProxy(tables, transport),
+        this.listeners = new ListenerManager(tables, transport, workers, new HttpProxy(tables, transport),
                 config.drainTimeout(), reloads);
         this.checker = new HealthChecker(transport, workers);
     }
@@ -133,7 +133,6 @@ public final class LbServer implements AutoCloseable {
         }
         reloads.shutdownNow();
         checker.close();
-        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 

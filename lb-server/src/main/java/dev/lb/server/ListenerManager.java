@@ -40,20 +40,18 @@ final class ListenerManager {
 
     private final TableRef tables;
     private final Transport transport;
-    private final EventLoopGroup boss;
-    private final EventLoopGroup workers;
+    private final EventLoopGroup loops;
     private final HttpProxy http;
     private final Duration drainTimeout;
     private final ScheduledExecutorService timer;
     private final Map<InetSocketAddress, Listener> open = new LinkedHashMap<>();
     private final Map<InetSocketAddress, String> bindErrors = new LinkedHashMap<>();
 
-    ListenerManager(TableRef tables, Transport transport, EventLoopGroup boss, EventLoopGroup workers, HttpProxy http,
+    ListenerManager(TableRef tables, Transport transport, EventLoopGroup loops, HttpProxy http,
             Duration drainTimeout, ScheduledExecutorService timer) {
         this.tables = tables;
         this.transport = transport;
-        this.boss = boss;
-        this.workers = workers;
+        this.loops = loops;
         this.http = http;
         this.drainTimeout = drainTimeout;
         this.timer = timer;
@@ -90,7 +88,7 @@ final class ListenerManager {
         ChannelGroup children = new DefaultChannelGroup("listener " + address, GlobalEventExecutor.INSTANCE);
         ChannelInitializer<Channel> proxy = http.frontendInitializer(address);
         ServerBootstrap b = new ServerBootstrap()
-                .group(boss, workers)
+                .group(loops, loops)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)

@@ -35,18 +35,26 @@ public record ProcessConfig(
         Optional<String> consulHostSuffix,
         List<String> dnsServers,
         Duration dnsHoldValid,
-        Duration drainTimeout) {
+        Duration drainTimeout,
+        int threads) {
+
+    /** The number of event loops serving connections: {@code lb.threads}, 0 meaning one per core. */
+    public int eventLoops() {
+        return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    }
 
     /** The same configuration serving {@code newFiles} (the {@code -f} files) instead. */
     public ProcessConfig withFiles(List<Path> newFiles) {
-        return new ProcessConfig(id, List.copyOf(newFiles), httpBind, httpsBind, adminBind, adminSocket, adminAuth,
-                etcdEndpoints, consulAddress, consulTag, consulHostSuffix, dnsServers, dnsHoldValid, drainTimeout);
+        return new ProcessConfig(id, List.copyOf(newFiles), httpBind, httpsBind, adminBind, adminSocket,
+                adminAuth, etcdEndpoints, consulAddress, consulTag, consulHostSuffix, dnsServers, dnsHoldValid,
+                drainTimeout, threads);
     }
 
     /** The same configuration with another drain timeout. */
     public ProcessConfig withDrainTimeout(Duration timeout) {
         return new ProcessConfig(id, files, httpBind, httpsBind, adminBind, adminSocket, adminAuth,
-                etcdEndpoints, consulAddress, consulTag, consulHostSuffix, dnsServers, dnsHoldValid, timeout);
+                etcdEndpoints, consulAddress, consulTag, consulHostSuffix, dnsServers, dnsHoldValid, timeout,
+                threads);
     }
 
     /** Environment variable → key. Later entries win when both are set. */
@@ -66,6 +74,7 @@ public record ProcessConfig(
         m.put("LB_CONSUL_TAG", "lb.consul.tag");
         m.put("HAPROXY_DOMAIN", "lb.consul.host-suffix");
         m.put("DNS_SERVERS", "lb.dns.servers");
+        m.put("LB_THREADS", "lb.threads");
         return m;
     }
 
@@ -173,7 +182,21 @@ public record ProcessConfig(
                     optional("lb.consul.host-suffix"),
                     list("lb.dns.servers"),
                     duration("lb.dns.hold-valid"),
-                    duration("lb.drain-timeout"));
+                    duration("lb.drain-timeout"),
+                    count("lb.threads"));
+        }
+
+        private int count(String key) throws Invalid {
+            int n;
+            try {
+                n = c.getInt(key);
+            } catch (ConfigException e) {
+                throw bad(key, "'" + c.getValue(key).unwrapped() + "' is not a whole number");
+            }
+            if (n < 0 || n > 1024) {
+                throw bad(key, n + " is out of range (0 to 1024)");
+            }
+            return n;
         }
 
         private String string(String key) throws Invalid {

@@ -48,6 +48,16 @@ class ProcessConfigTest {
     }
 
     @Test
+    void threadsComeFromTheEnvironmentAndAreChecked() throws Exception {
+        assertEquals(Runtime.getRuntime().availableProcessors(),
+                ProcessConfig.load(Optional.empty(), Map.of()).eventLoops(), "0 means one loop per core");
+        assertEquals(3, ProcessConfig.load(Optional.empty(), Map.of("LB_THREADS", "3")).eventLoops());
+        ProcessConfig.Invalid e = assertThrows(ProcessConfig.Invalid.class,
+                () -> ProcessConfig.load(Optional.empty(), Map.of("LB_THREADS", "-1")));
+        assertTrue(e.getMessage().contains("lb.threads"), e.getMessage());
+    }
+
+    @Test
     void confdSpellingOfTheIdIsAccepted() throws Exception {
         assertEquals("lb-7", ProcessConfig.load(Optional.empty(), Map.of("HAPROXY-ID", "lb-7")).id());
     }
