@@ -5,7 +5,6 @@ import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.util.HashSet;
@@ -20,6 +19,10 @@ import java.util.concurrent.TimeUnit;
  * consul-template, which replace a file by renaming, are seen) and asks for one reload after a
  * short settle window, so a burst of writes becomes one reload and a file being written is read
  * once it has stopped changing.
+ *
+ * <p>Any change in a watched directory counts, not only one naming a watched file: a file that
+ * is a symlink (a Kubernetes ConfigMap swaps its {@code ..data} link) changes without an event
+ * for its own name. The reloader skips text that did not change, so the extra reads cost little.
  */
 final class FileWatcher implements AutoCloseable {
 
@@ -27,7 +30,6 @@ final class FileWatcher implements AutoCloseable {
     static final long SETTLE_MILLIS = 50;
 
     private final WatchService watch;
-    private final Set<Path> files = new HashSet<>();
     private final ScheduledExecutorService reloads;
     private final Runnable reload;
     private final Thread thread;
@@ -39,9 +41,7 @@ final class FileWatcher implements AutoCloseable {
         this.reload = reload;
         Set<Path> dirs = new HashSet<>();
         for (Path p : paths) {
-            Path abs = p.toAbsolutePath().normalize();
-            files.add(abs);
-            dirs.add(abs.getParent());
+            dirs.add(p.toAbsolutePath().normalize().getParent());
         }
         for (Path d : dirs) {
             d.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
@@ -56,17 +56,9 @@ final class FileWatcher implements AutoCloseable {
         try {
             while (true) {
                 WatchKey key = watch.take();
-                Path dir = (Path) key.watchable();
-                boolean relevant = false;
-                for (WatchEvent<?> e : key.pollEvents()) {
-                    if (e.kind() == StandardWatchEventKinds.OVERFLOW) {
-                        relevant = true;
-                    } else if (files.contains(dir.resolve((Path) e.context()))) {
-                        relevant = true;
-                    }
-                }
+                boolean changed = !key.pollEvents().isEmpty();
                 key.reset();
-                if (relevant) {
+                if (changed) {
                     schedule();
                 }
             }

@@ -81,7 +81,7 @@ public final class LbServer implements AutoCloseable {
         checker.reconcile(tables.get());
         if (!config.files().isEmpty()) {
             try {
-                watcher = new FileWatcher(config.files(), reloads, () -> reloader.reload("file changed"));
+                watcher = new FileWatcher(config.files(), reloads, () -> reloader.reloadIfChanged("file changed"));
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "cannot watch the configuration files (" + e.getMessage()
                         + "); reload with SIGHUP");
@@ -98,6 +98,11 @@ public final class LbServer implements AutoCloseable {
 
     public RoutingTable table() {
         return tables.get();
+    }
+
+    /** The outcome of the latest reload (a start counts), for reporting. */
+    public Reloader.Outcome lastReload() {
+        return reloader.last();
     }
 
     /** Re-reads the files now, on the reload thread; waits for the outcome. */

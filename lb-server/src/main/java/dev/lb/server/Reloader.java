@@ -27,6 +27,7 @@ final class Reloader {
     private final ConfigFiles files;
     private final TableRef tables;
     private List<ConfigText> lastApplied = List.of();
+    private List<ConfigText> lastRejected = List.of();
     private volatile Outcome last;
 
     Reloader(ConfigFiles files, TableRef tables) {
@@ -36,15 +37,28 @@ final class Reloader {
 
     /** Reads the files and, if they make a valid table that differs from the current one, publishes it. */
     synchronized Outcome reload(String cause) {
+        return reload(cause, true);
+    }
+
+    /**
+     * As {@link #reload(String)}, but text that was already rejected is not compiled and reported
+     * again: the file watcher calls this on every change in the files' directories.
+     */
+    synchronized Outcome reloadIfChanged(String cause) {
+        return reload(cause, false);
+    }
+
+    private Outcome reload(String cause, boolean reportAgain) {
         List<ConfigProblem> problems = new ArrayList<>();
         List<ConfigText> texts = files.read(problems);
         Outcome outcome;
         if (!problems.isEmpty()) {
             outcome = new Outcome(false, false, tables.get().version(), problems, List.of());
-        } else if (texts.equals(lastApplied)) {
+        } else if (texts.equals(lastApplied) || (!reportAgain && texts.equals(lastRejected))) {
             outcome = new Outcome(false, true, tables.get().version(), List.of(), List.of());
         } else {
             outcome = compileAndPublish(texts);
+            lastRejected = outcome.applied() ? List.of() : List.copyOf(texts);
         }
         report(cause, outcome);
         last = outcome;
