@@ -13,7 +13,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * The responses lb generates itself, with the bodies of HAProxy's built-in error pages
  * (HAProxy's {@code http_err_msgs}), so that clients and monitoring see what they saw before.
- * Every one carries {@code Connection: close}: lb closes after an error it generated.
+ * Each carries {@code Connection: close}; the caller removes it when it keeps the connection
+ * (a refused well-formed request without a body, as HAProxy does).
  */
 public final class ErrorResponses {
 
@@ -52,7 +53,7 @@ public final class ErrorResponses {
         return "<html><body><h1>" + text + "\n</body></html>\n";
     }
 
-    /** A fresh full response for {@code status}; the caller writes it and then closes. */
+    /** A fresh full response for {@code status}, marked {@code Connection: close}. */
     public static FullHttpResponse response(int status) {
         ByteBuf content = Unpooled.copiedBuffer(body(status), StandardCharsets.US_ASCII);
         HttpResponseStatus st = status == 408

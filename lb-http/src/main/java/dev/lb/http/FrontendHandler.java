@@ -15,6 +15,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -250,17 +251,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         upgradeRequested = HopByHopHeaders.isUpgrade(h);
         int deny = RequestRewriter.apply(frontend.actions(), req, this, this::uriChanged);
         if (deny != 0) {
-            fail(deny);
+            refuse(deny);
             return;
         }
         backend = frontend.select(this);
         if (backend == null) {
-            fail(503);
+            refuse(503);
             return;
         }
         deny = RequestRewriter.apply(backend.actions(), req, this, this::uriChanged);
         if (deny != 0) {
-            fail(deny);
+            refuse(deny);
             return;
         }
         addForwardingHeaders(h);
@@ -371,7 +372,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         if (server == null) {
             server = backend.balancer().choose(source, null);
             if (server == null) {
-                fail(503);
+                refuse(503);
                 return;
             }
             server.state().acquire();
@@ -411,7 +412,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         failed.state().markFailed(FAILED_SERVER_NANOS);
         attempts++;
         if (attempts > backend.retries()) {
-            fail(503);
+            refuse(503);
             return;
         }
         Server next = backend.balancer().choose(source, failed);
@@ -680,6 +681,37 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             ctx.writeAndFlush(ErrorResponses.response(status)).addListener(ChannelFutureListener.CLOSE);
         }
         timer.cancel();
+    }
+
+    /**
+     * An answer lb gives in place of a server's to a well-formed request (no route, deny, no
+     * server left). As HAProxy does, the client connection stays open when the client wants
+     * keep-alive and the request has no body (so nothing of it is left to skip); the request's
+     * empty last content, still to be read, is dropped as stray content once idle. Otherwise,
+     * as {@link #fail}.
+     */
+    private void refuse(int status) {
+        HttpRequest req = request;
+        boolean bodyless = req != null && !HttpUtil.isTransferEncodingChunked(req)
+                && HttpUtil.getContentLength(req, 0L) == 0;
+        if (!clientKeepAlive || drainRequested || !bodyless || !ctx.channel().isActive()) {
+            fail(status);
+            return;
+        }
+        releasePending();
+        releaseServer(false);
+        FullHttpResponse answer = ErrorResponses.response(status);
+        if (req.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+            answer.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        } else {
+            answer.headers().remove(HttpHeaderNames.CONNECTION);
+        }
+        encoder.headRequest(HttpMethod.HEAD.equals(req.method()));
+        ctx.writeAndFlush(answer, ctx.voidPromise());
+        request = null;
+        firstRequest = false;
+        enterIdle();
+        readClient();
     }
 
     /** Ends both connections without a response: one had already begun. */

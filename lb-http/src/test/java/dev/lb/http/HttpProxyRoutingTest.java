@@ -75,6 +75,45 @@ class HttpProxyRoutingTest {
     }
 
     @Test
+    void aRefusedRequestWithoutBodyKeepsTheConnectionForTheNextOne() throws Exception {
+        HttpBackend api = net.backend("api");
+        ProxyUnderTest proxy = net.proxy();
+        Backend apiBe = backendOf("api", server(api)).build();
+        Match apiPath = new Match(Fetch.PATH, "", MatchMethod.BEG, false, List.of("/api"));
+        proxy.route(f -> f.rules(List.of(new Rule(apiPath, apiBe, "t:1"))), apiBe);
+        try (RawHttpClient c = new RawHttpClient(proxy.address())) {
+            RawHttpClient.Response refused = c.get("/nowhere", "x");
+            assertEquals(503, refused.status(), "no route: " + refused);
+            assertNull(refused.header("connection"), "keep-alive answer, no Connection: close: " + refused);
+            assertEquals(200, c.get("/api/1", "x").status(), "the next request on the same connection");
+            c.send("HEAD /nowhere HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertEquals(503, c.readHead().status(), "HEAD refused, answered without a body");
+            RawHttpClient.Response after = c.get("/api/2", "x");
+            assertEquals(200, after.status(), "a body sent after the HEAD answer would show up here: " + after);
+            assertEquals("api", after.bodyText(), "answer of the request after the refused HEAD");
+        }
+        assertEquals(List.of("/api/1", "/api/2"),
+                api.received().stream().map(HttpBackend.Received::uri).toList(), "what reached the backend");
+    }
+
+    @Test
+    void aRefusedRequestWithABodyClosesTheConnection() throws Exception {
+        HttpBackend api = net.backend("api");
+        ProxyUnderTest proxy = net.proxy();
+        Backend apiBe = backendOf("api", server(api)).build();
+        Match apiPath = new Match(Fetch.PATH, "", MatchMethod.BEG, false, List.of("/api"));
+        proxy.route(f -> f.rules(List.of(new Rule(apiPath, apiBe, "t:1"))), apiBe);
+        try (RawHttpClient c = new RawHttpClient(proxy.address())) {
+            c.send("POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+            RawHttpClient.Response refused = c.read();
+            assertEquals(503, refused.status(), "no route: " + refused);
+            assertEquals("close", refused.header("connection"), "its body is not read: the connection closes");
+            assertTrue(c.closedWithin(5000), "closed after the answer");
+        }
+        assertEquals(0, api.requests(), "nothing reached the backend");
+    }
+
+    @Test
     void noMatchingRuleAndNoDefaultBackendIs503() throws Exception {
         HttpBackend a = net.backend("a");
         ProxyUnderTest proxy = net.proxy();
