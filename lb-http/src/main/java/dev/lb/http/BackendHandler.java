@@ -16,6 +16,8 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     private OneMessagePerRead flow;
     private FrontendHandler owner;
     private boolean readPending;
+    /** When the connection last went back to the pool ({@link System#nanoTime()}). */
+    long idleSince;
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {

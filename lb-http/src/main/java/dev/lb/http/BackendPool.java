@@ -11,23 +11,56 @@ import io.netty.util.concurrent.FastThreadLocal;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Idle keep-alive connections to servers, per event loop and server address. A client
  * connection only ever uses the pool of its own event loop, so the pool needs no locks and a
  * server connection shares its loop with the client it serves (as in Netty's proxy example).
+ *
+ * <p>A connection idle for {@link #IDLE_NANOS} is closed by a sweep that runs once a second on
+ * each loop (HAProxy's {@code pool-purge-delay} is 5 s too): servers that left the table, or
+ * that see no traffic, do not keep connections open forever.
  */
 final class BackendPool {
 
     /** Idle connections kept per server and event loop; more are closed when released. */
     static final int MAX_IDLE_PER_SERVER = 64;
+    static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    /** One event loop's idle connections, oldest first in each queue. */
+    private static final class LoopPool {
+        final Map<InetSocketAddress, ArrayDeque<Channel>> idle = new HashMap<>();
+        boolean sweeping;
+
+        void sweep() {
+            long now = System.nanoTime();
+            for (Iterator<ArrayDeque<Channel>> it = idle.values().iterator(); it.hasNext(); ) {
+                ArrayDeque<Channel> q = it.next();
+                Channel oldest;
+                while ((oldest = q.peekFirst()) != null && now - idleSince(oldest) > IDLE_NANOS) {
+                    q.pollFirst();
+                    oldest.close();
+                }
+                if (q.isEmpty()) {
+                    it.remove();
+                }
+            }
+        }
+
+        private static long idleSince(Channel ch) {
+            BackendHandler h = ch.pipeline().get(BackendHandler.class);
+            return h == null ? Long.MIN_VALUE : h.idleSince;
+        }
+    }
 
     private final Transport transport;
-    private final FastThreadLocal<Map<InetSocketAddress, ArrayDeque<Channel>>> idle = new FastThreadLocal<>() {
+    private final FastThreadLocal<LoopPool> pools = new FastThreadLocal<>() {
         @Override
-        protected Map<InetSocketAddress, ArrayDeque<Channel>> initialValue() {
-            return new HashMap<>();
+        protected LoopPool initialValue() {
+            return new LoopPool();
         }
     };
 
@@ -37,7 +70,7 @@ final class BackendPool {
 
     /** An idle open connection to {@code server} on the calling event loop, or {@code null}. */
     Channel poll(InetSocketAddress server) {
-        ArrayDeque<Channel> q = idle.get().get(server);
+        ArrayDeque<Channel> q = pools.get().idle.get(server);
         if (q == null) {
             return null;
         }
@@ -80,15 +113,27 @@ final class BackendPool {
             return;
         }
         h.owner(null);
-        ArrayDeque<Channel> q = idle.get().computeIfAbsent(server, k -> new ArrayDeque<>());
+        LoopPool pool = pools.get();
+        if (!pool.sweeping) {
+            pool.sweeping = true;
+            ch.eventLoop().scheduleAtFixedRate(pool::sweep, 1, 1, TimeUnit.SECONDS);
+        }
+        ArrayDeque<Channel> q = pool.idle.computeIfAbsent(server, k -> new ArrayDeque<>());
         if (q.size() >= MAX_IDLE_PER_SERVER) {
             ch.close();
             return;
         }
+        h.idleSince = System.nanoTime();
         q.addLast(ch);
         if (ch.attr(POOLED).setIfAbsent(Boolean.TRUE) == null) {
-            // Leave the pool when the server closes the idle connection.
-            ch.closeFuture().addListener(f -> q.remove(ch));
+            // Leave the pool when the server closes the idle connection. The queue is looked up
+            // again: the sweep drops empty queues.
+            ch.closeFuture().addListener(f -> {
+                ArrayDeque<Channel> current = pool.idle.get(server);
+                if (current != null) {
+                    current.remove(ch);
+                }
+            });
         }
         h.read();
     }

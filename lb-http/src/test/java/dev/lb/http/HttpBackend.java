@@ -135,6 +135,11 @@ public final class HttpBackend implements AutoCloseable {
         return connections.get();
     }
 
+    /** TCP connections open now (the group drops a connection when it closes). */
+    public int openConnections() {
+        return children.size();
+    }
+
     /** Request headers received so far (complete header blocks). */
     public int requests() {
         return requests.get();

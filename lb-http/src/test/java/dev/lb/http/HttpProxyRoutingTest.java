@@ -42,6 +42,26 @@ class HttpProxyRoutingTest {
     }
 
     @Test
+    void anIdlePooledServerConnectionIsClosedAfterThePurgeDelay() throws Exception {
+        HttpBackend a = net.backend("a");
+        ProxyUnderTest proxy = net.proxy();
+        proxy.routeAllTo(backendOf("be", server(a)).build());
+        try (RawHttpClient c = new RawHttpClient(proxy.address())) {
+            assertEquals(200, c.get("/", "x").status());
+        }
+        assertEquals(1, a.connections(), "one server connection");
+        long idleFrom = System.nanoTime();
+        long deadline = idleFrom + BackendPool.IDLE_NANOS + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (a.openConnections() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50); // polling the condition; the deadline decides
+        }
+        long idleFor = System.nanoTime() - idleFrom;
+        assertEquals(0, a.openConnections(), "the pooled connection is closed once idle for the purge delay");
+        assertTrue(idleFor >= BackendPool.IDLE_NANOS - java.util.concurrent.TimeUnit.SECONDS.toNanos(1),
+                "not before the purge delay: closed after " + idleFor / 1_000_000 + " ms");
+    }
+
+    @Test
     void pipelinedRequestsAreAnsweredInOrder() throws Exception {
         HttpBackend a = net.backend("a");
         ProxyUnderTest proxy = net.proxy();
