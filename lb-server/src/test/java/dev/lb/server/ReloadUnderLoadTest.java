@@ -81,7 +81,7 @@ class ReloadUnderLoadTest {
                     Thread.sleep(REWRITE_EVERY.toMillis()); // the pace of the writer, not synchronisation
                     Files.writeString(cfg, config(k, port, addresses));
                 }
-                Thread.sleep(REWRITE_EVERY.toMillis());
+                Thread.sleep(REWRITE_EVERY.toMillis()); // load goes on one period past the last rewrite
                 running.set(false);
                 for (Thread t : clients) {
                     t.join(20_000);
