@@ -81,13 +81,15 @@ public final class LbServer implements AutoCloseable {
         checker.reconcile(tables.get());
         if (!config.files().isEmpty()) {
             try {
-                watcher = new FileWatcher(config.files(), reloads, () -> reloader.reloadIfChanged("file changed"));
+                watcher = new FileWatcher(config.files(), reloads,
+                        () -> reloader.reloadIfChanged("file changed"));
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "cannot watch the configuration files (" + e.getMessage()
                         + "); reload with SIGHUP");
             }
         }
-        LOG.log(System.Logger.Level.INFO, "lb " + Main.version() + " serving table version " + tables.get().version()
+        LOG.log(System.Logger.Level.INFO, "lb " + Main.version() + " serving table version "
+                + tables.get().version()
                 + " on " + transport.name());
     }
 
@@ -112,11 +114,6 @@ public final class LbServer implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("reload failed", e);
         }
-    }
-
-    /** Addresses bound now (with the real port when the configuration said port 0 is not allowed). */
-    public List<InetSocketAddress> boundAddresses() {
-        return listeners.bound();
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.lb.server;
 
+import dev.lb.core.table.Bind;
 import dev.lb.core.table.Frontend;
 import dev.lb.core.table.RoutingTable;
 import dev.lb.core.table.TableRef;
@@ -71,7 +72,7 @@ final class ListenerManager {
         }
         for (Listener l : removed) {
             open.remove(l.address());
-            LOG.log(System.Logger.Level.INFO, "listener " + describe(l.address()) + " removed: draining "
+            LOG.log(System.Logger.Level.INFO, "listener " + Bind.describe(l.address()) + " removed: draining "
                     + l.children().size() + " connection(s)");
             drain(l);
         }
@@ -106,10 +107,10 @@ final class ListenerManager {
         if (f.isSuccess()) {
             open.put(address, new Listener(address, f.channel(), children));
             bindErrors.remove(address);
-            LOG.log(System.Logger.Level.INFO, "listening on " + describe(address) + " for frontend "
+            LOG.log(System.Logger.Level.INFO, "listening on " + Bind.describe(address) + " for frontend "
                     + frontend.name());
         } else {
-            String why = "cannot bind " + describe(address) + " for frontend " + frontend.name() + ": "
+            String why = "cannot bind " + Bind.describe(address) + " for frontend " + frontend.name() + ": "
                     + f.cause().getMessage();
             bindErrors.put(address, why);
             LOG.log(System.Logger.Level.ERROR, why);
@@ -124,15 +125,6 @@ final class ListenerManager {
         }
         open.clear();
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
-    }
-
-    /** Addresses actually bound now. */
-    synchronized List<InetSocketAddress> bound() {
-        List<InetSocketAddress> out = new ArrayList<>();
-        for (Listener l : open.values()) {
-            out.add((InetSocketAddress) l.serverChannel().localAddress());
-        }
-        return out;
     }
 
     /**
@@ -157,16 +149,11 @@ final class ListenerManager {
             return;
         }
         if (System.nanoTime() - deadline >= 0) {
-            LOG.log(System.Logger.Level.WARNING, "listener " + describe(l.address()) + ": closing "
+            LOG.log(System.Logger.Level.WARNING, "listener " + Bind.describe(l.address()) + ": closing "
                     + l.children().size() + " connection(s) still open after drain timeout " + drainTimeout);
             l.children().close().addListener(f -> done.complete(null));
             return;
         }
         timer.schedule(() -> watchDrain(l, deadline, done), 20, TimeUnit.MILLISECONDS);
-    }
-
-    private static String describe(InetSocketAddress a) {
-        return (a.getAddress() == null || a.getAddress().isAnyLocalAddress() ? "*" : a.getAddress().getHostAddress())
-                + ":" + a.getPort();
     }
 }

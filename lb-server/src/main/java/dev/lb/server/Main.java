@@ -3,8 +3,8 @@ package dev.lb.server;
 import dev.lb.core.config.ConfigException;
 import dev.lb.core.config.ConfigProblem;
 import dev.lb.core.config.ConfigText;
-import dev.lb.core.config.HaproxyConfigLoader;
 import dev.lb.core.config.LoadResult;
+import dev.lb.core.table.RoutingTable;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -116,13 +116,9 @@ public final class Main {
         List<ConfigText> texts = new ConfigFiles(files).read(problems);
         if (problems.isEmpty()) {
             try {
-                LoadResult r = HaproxyConfigLoader.compile(texts);
+                LoadResult r = Reloader.validate(texts, RoutingTable.EMPTY);
                 for (ConfigProblem w : r.warnings()) {
                     err.println(w.format().replaceFirst(": ", ": warning: "));
-                }
-                if (r.table().frontends().isEmpty()) {
-                    problems.add(new ConfigProblem(files.get(files.size() - 1).toString(), 0,
-                            "no frontend or listen section: nothing to serve"));
                 }
             } catch (ConfigException e) {
                 problems.addAll(e.problems());
@@ -158,10 +154,12 @@ public final class Main {
             // HAProxy's soft-stop: stop listening, finish what is in flight, exit.
             Signal.handle(new Signal("USR1"), s -> stop.countDown());
         } catch (IllegalArgumentException e) {
-            System.getLogger("lb").log(System.Logger.Level.WARNING, "SIGUSR1 is taken by the JVM: " + e.getMessage());
+            System.getLogger("lb").log(System.Logger.Level.WARNING,
+                    "SIGUSR1 is taken by the JVM: " + e.getMessage());
         }
         awaitUninterruptibly(stop);
-        System.getLogger("lb").log(System.Logger.Level.INFO, "stopping: draining for up to " + config.drainTimeout());
+        System.getLogger("lb").log(System.Logger.Level.INFO,
+                "stopping: draining for up to " + config.drainTimeout());
         server.stop(config.drainTimeout());
         return 0;
     }

@@ -73,22 +73,29 @@ final class Reloader {
     private Outcome compileAndPublish(List<ConfigText> texts) {
         LoadResult loaded;
         try {
-            loaded = HaproxyConfigLoader.compile(texts, tables.get());
+            loaded = validate(texts, tables.get());
         } catch (ConfigException e) {
             return new Outcome(false, false, tables.get().version(), e.problems(), List.of());
         }
-        RoutingTable table = loaded.table();
-        if (table.frontends().isEmpty()) {
+        RoutingTable published = tables.publish(loaded.table());
+        lastApplied = List.copyOf(texts);
+        return new Outcome(true, false, published.version(), List.of(), loaded.warnings());
+    }
+
+    /**
+     * Compiles {@code texts} as the successor of {@code previous} and checks what a serving
+     * process needs on top of that: what {@code lb -c} and every reload accept.
+     */
+    static LoadResult validate(List<ConfigText> texts, RoutingTable previous) throws ConfigException {
+        LoadResult loaded = HaproxyConfigLoader.compile(texts, previous);
+        if (loaded.table().frontends().isEmpty()) {
             // HAProxy refuses such a file too ("no <listen> line. Nothing to do!"); for lb it also
             // guards against a truncated or empty file removing every listener.
             String file = texts.get(texts.size() - 1).name();
-            return new Outcome(false, false, tables.get().version(),
-                    List.of(new ConfigProblem(file, 0, "no frontend or listen section: nothing to serve")),
-                    loaded.warnings());
+            throw new ConfigException(List.of(
+                    new ConfigProblem(file, 0, "no frontend or listen section: nothing to serve")));
         }
-        RoutingTable published = tables.publish(table);
-        lastApplied = List.copyOf(texts);
-        return new Outcome(true, false, published.version(), List.of(), loaded.warnings());
+        return loaded;
     }
 
     private static void report(String cause, Outcome o) {
@@ -96,9 +103,11 @@ final class Reloader {
             for (ConfigProblem w : o.warnings()) {
                 LOG.log(System.Logger.Level.WARNING, w.format());
             }
-            LOG.log(System.Logger.Level.INFO, "configuration applied (" + cause + "): table version " + o.version());
+            LOG.log(System.Logger.Level.INFO,
+                    "configuration applied (" + cause + "): table version " + o.version());
         } else if (!o.errors().isEmpty()) {
-            StringBuilder sb = new StringBuilder("configuration rejected (" + cause + "), still serving table version "
+            StringBuilder sb = new StringBuilder("configuration rejected (" + cause
+                    + "), still serving table version "
                     + o.version() + ":");
             for (ConfigProblem p : o.errors()) {
                 sb.append("\n  ").append(p.format());

@@ -12,6 +12,11 @@ public record Bind(InetSocketAddress address, String location) {
 
     /** Canonical text: {@code host:port}, {@code *:port} for the wildcard. */
     public String describe() {
+        return describe(address);
+    }
+
+    /** {@code host:port} of a listen address, {@code *:port} for the wildcard. */
+    public static String describe(InetSocketAddress address) {
         String host = address.getAddress() == null || address.getAddress().isAnyLocalAddress()
                 ? "*" : address.getAddress().getHostAddress();
         return host + ":" + address.getPort();
