@@ -97,11 +97,7 @@ class HttpProxyRoutingTest {
     @Test
     void aRefusedRequestWithoutBodyKeepsTheConnectionForTheNextOne() throws Exception {
         HttpBackend api = net.backend("api");
-        ProxyUnderTest proxy = net.proxy();
-        Backend apiBe = backendOf("api", server(api)).build();
-        Match apiPath = new Match(Fetch.PATH, "", MatchMethod.BEG, false, List.of("/api"));
-        proxy.route(f -> f.rules(List.of(new Rule(apiPath, apiBe, "t:1"))), apiBe);
-        try (RawHttpClient c = new RawHttpClient(proxy.address())) {
+        try (RawHttpClient c = new RawHttpClient(onlyApiRouted(api).address())) {
             RawHttpClient.Response refused = c.get("/nowhere", "x");
             assertEquals(503, refused.status(), "no route: " + refused);
             assertNull(refused.header("connection"), "keep-alive answer, no Connection: close: " + refused);
@@ -119,11 +115,7 @@ class HttpProxyRoutingTest {
     @Test
     void aRefusedRequestWithABodyClosesTheConnection() throws Exception {
         HttpBackend api = net.backend("api");
-        ProxyUnderTest proxy = net.proxy();
-        Backend apiBe = backendOf("api", server(api)).build();
-        Match apiPath = new Match(Fetch.PATH, "", MatchMethod.BEG, false, List.of("/api"));
-        proxy.route(f -> f.rules(List.of(new Rule(apiPath, apiBe, "t:1"))), apiBe);
-        try (RawHttpClient c = new RawHttpClient(proxy.address())) {
+        try (RawHttpClient c = new RawHttpClient(onlyApiRouted(api).address())) {
             c.send("POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
             RawHttpClient.Response refused = c.read();
             assertEquals(503, refused.status(), "no route: " + refused);
@@ -131,6 +123,15 @@ class HttpProxyRoutingTest {
             assertTrue(c.closedWithin(5000), "closed after the answer");
         }
         assertEquals(0, api.requests(), "nothing reached the backend");
+    }
+
+    /** A proxy routing /api to {@code api} and nothing else (no default backend: 503). */
+    private static ProxyUnderTest onlyApiRouted(HttpBackend api) throws InterruptedException {
+        ProxyUnderTest proxy = net.proxy();
+        Backend apiBe = backendOf("api", server(api)).build();
+        Match apiPath = new Match(Fetch.PATH, "", MatchMethod.BEG, false, List.of("/api"));
+        proxy.route(f -> f.rules(List.of(new Rule(apiPath, apiBe, "t:1"))), apiBe);
+        return proxy;
     }
 
     @Test
