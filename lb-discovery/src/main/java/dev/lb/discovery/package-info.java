@@ -1,2 +1,5 @@
-/** Discovery sources (etcd, Consul, DNS) that each produce a part of the routing table. Empty until they land. */
+/**
+ * Discovery sources (etcd, Consul, DNS) that each produce a part of the routing table. Empty
+ * until they land.
+ */
 package dev.lb.discovery;

@@ -5,7 +5,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 
-/** Parses listen addresses as HAProxy writes them: {@code :80}, {@code *:80}, {@code 127.0.0.1:80}, {@code [::]:80}. */
+/**
+ * Parses listen addresses as HAProxy writes them: {@code :80}, {@code *:80}, {@code 127.0.0.1:80},
+ * {@code [::]:80}.
+ */
 final class BindAddress {
 
     private BindAddress() {

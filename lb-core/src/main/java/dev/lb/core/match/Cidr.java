@@ -23,7 +23,9 @@ public record Cidr(byte[] network, int prefixLength) {
             String suffix = text.substring(slash + 1);
             byte[] mask = suffix.contains(".") ? NetUtil.createByteArrayFromIpAddressString(suffix) : null;
             try {
-                len = mask != null ? Integer.bitCount(java.nio.ByteBuffer.wrap(mask).getInt()) : Integer.parseInt(suffix);
+                len = mask != null
+                        ? Integer.bitCount(java.nio.ByteBuffer.wrap(mask).getInt())
+                        : Integer.parseInt(suffix);
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("'" + text + "' has a bad prefix length");
             }

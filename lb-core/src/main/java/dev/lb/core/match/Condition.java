@@ -7,7 +7,8 @@ import java.util.List;
  * so that the {@link dev.lb.core.route.RouteIndex} can see which rules are plain host or
  * path-prefix matches and index them.
  */
-public sealed interface Condition permits Condition.AnyOf, Condition.AllOf, Condition.Not, Match, Condition.Always {
+public sealed interface Condition
+        permits Condition.AnyOf, Condition.AllOf, Condition.Not, Match, Condition.Always {
 
     boolean test(RequestFacts request);
 

@@ -29,7 +29,8 @@ public final class Match implements Condition {
      * @param patterns the values as written
      * @throws IllegalArgumentException when a pattern is not valid for the method
      */
-    public Match(Fetch fetch, String headerName, MatchMethod method, boolean ignoreCase, List<String> patterns) {
+    public Match(Fetch fetch, String headerName, MatchMethod method, boolean ignoreCase,
+            List<String> patterns) {
         this.fetch = Objects.requireNonNull(fetch);
         this.headerName = headerName.toLowerCase(Locale.ROOT);
         this.method = Objects.requireNonNull(method);

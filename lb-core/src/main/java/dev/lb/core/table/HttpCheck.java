@@ -18,8 +18,8 @@ import java.util.regex.Pattern;
  *     when unset
  * @param expectRegex a pattern the status code must match ({@code expect rstatus}), or empty
  */
-public record HttpCheck(String method, String uri, String version, String host, List<HttpCheck.StatusRange> expectStatus,
-        Optional<Pattern> expectRegex) {
+public record HttpCheck(String method, String uri, String version, String host,
+        List<HttpCheck.StatusRange> expectStatus, Optional<Pattern> expectRegex) {
 
     /** Statuses {@code from} to {@code to}, inclusive: {@code 200}, {@code 200-299}. */
     public record StatusRange(int from, int to) {
