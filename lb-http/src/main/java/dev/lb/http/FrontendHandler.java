@@ -97,6 +97,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
     private HttpRequest request;
     private String path;
     private Frontend frontend;
+    /** The frontend at accept time: serves requests still arriving after a reload removed it. */
+    private Frontend acceptedBy;
     private Backend backend;
     private Server server;
     private int attempts;
@@ -174,6 +176,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         Frontend f = proxy.tables().get().frontendAt(bind);
         if (f != null) {
             clientTimeouts = f.timeouts();
+            acceptedBy = f;
         }
         enterIdle();
         ctx.fireChannelActive();
@@ -243,7 +246,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         // One table per request: a reload during the exchange does not affect it (SPEC §3).
         frontend = proxy.tables().get().frontendAt(bind);
         if (frontend == null) {
-            fail(503); // the listener was removed by a reload
+            // A reload removed the listener while this connection drains: it finishes on the
+            // frontend it was accepted by (SPEC §3), then closes (drainRequested is set).
+            frontend = acceptedBy;
+        }
+        if (frontend == null) {
+            fail(503);
             return;
         }
         clientTimeouts = frontend.timeouts();
@@ -749,7 +757,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == HttpProxy.DRAIN) {
             drainRequested = true;
-            if (state == State.IDLE) {
+            // A keep-alive connection between requests closes now (its client retries on a new
+            // one). A connection that has not sent its first request yet was accepted a moment
+            // ago: its client is sending one, and closing would fail it, so it is served once.
+            if (state == State.IDLE && !firstRequest) {
                 state = State.CLOSING;
                 ctx.close();
             }

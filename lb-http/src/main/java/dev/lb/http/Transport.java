@@ -1,18 +1,22 @@
 package dev.lb.http;
 
+import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.StandardSocketOptions;
 import java.util.function.Supplier;
 
 /**
@@ -57,6 +61,17 @@ public final class Transport {
     public EventLoopGroup newGroup(int threads, String name) {
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true),
                 ioHandlerFactory());
+    }
+
+    /**
+     * Sets SO_REUSEPORT on the listening sockets of {@code b}, as HAProxy does by default: a
+     * second lb (an upgrade) can bind the same ports while this one drains.
+     */
+    public ServerBootstrap reusePort(ServerBootstrap b) {
+        if (serverChannel == EpollServerSocketChannel.class) {
+            return b.option(EpollChannelOption.SO_REUSEPORT, true);
+        }
+        return b.option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
     }
 
     public Class<? extends ServerChannel> serverChannel() {

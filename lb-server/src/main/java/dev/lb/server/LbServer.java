@@ -102,6 +102,11 @@ public final class LbServer implements AutoCloseable {
         return tables.get();
     }
 
+    /** Client connections open on the listener bound at {@code address} (for tests and reporting). */
+    int connections(InetSocketAddress address) {
+        return listeners.connections(address);
+    }
+
     /** The outcome of the latest reload (a start counts), for reporting. */
     public Reloader.Outcome lastReload() {
         return reloader.last();

@@ -88,7 +88,7 @@ final class ListenerManager {
     private void bind(InetSocketAddress address, Frontend frontend) {
         ChannelGroup children = new DefaultChannelGroup("listener " + address, GlobalEventExecutor.INSTANCE);
         ChannelInitializer<Channel> proxy = http.frontendInitializer(address);
-        ServerBootstrap b = new ServerBootstrap()
+        ServerBootstrap b = transport.reusePort(new ServerBootstrap())
                 .group(loops, loops)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
@@ -115,6 +115,12 @@ final class ListenerManager {
             bindErrors.put(address, why);
             LOG.log(System.Logger.Level.ERROR, why);
         }
+    }
+
+    /** Client connections currently open on the listener at {@code address} (0 if none is open). */
+    synchronized int connections(InetSocketAddress address) {
+        Listener l = open.get(address);
+        return l == null ? 0 : l.children().size();
     }
 
     /** Stops accepting on every listener and drains them all; completes when all connections are gone. */

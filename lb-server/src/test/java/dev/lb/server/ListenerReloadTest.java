@@ -87,6 +87,29 @@ class ListenerReloadTest {
     }
 
     @Test
+    void aConnectionAcceptedJustBeforeItsListenerIsRemovedServesItsFirstRequest() throws Exception {
+        int kept = FreePort.on("127.0.0.1");
+        int removed = FreePort.on("127.0.0.1");
+        write(frontend("kept", kept) + frontend("gone", removed));
+        try (LbServer lb = LbServer.start(config(Duration.ofSeconds(10)));
+                RawHttpClient fresh = new RawHttpClient(addr(removed));
+                RawHttpClient used = new RawHttpClient(addr(removed))) {
+            assertEquals(200, used.get("/", "x").status());
+            Await.until("both connections accepted", Duration.ofSeconds(10),
+                    () -> lb.connections(addr(removed)) == 2);
+
+            write(frontend("kept", kept));
+            assertTrue(lb.reload("test").applied());
+
+            assertTrue(used.closedWithin(5000), "an idle keep-alive connection closes when its listener drains");
+            RawHttpClient.Response first = fresh.get("/", "x");
+            assertEquals(200, first.status(), "the client that had just connected is served");
+            assertEquals("close", first.header("connection"));
+            assertTrue(fresh.closedWithin(5000), "and then the connection closes");
+        }
+    }
+
+    @Test
     void frontendMaxconnHoldsNewConnectionsUntilOneCloses() throws Exception {
         int port = FreePort.on("127.0.0.1");
         write(frontend("limited", port).replace("    default_backend", "    maxconn 1\n    default_backend"));
