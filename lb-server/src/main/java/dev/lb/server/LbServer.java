@@ -102,6 +102,15 @@ public final class LbServer implements AutoCloseable {
         return tables.get();
     }
 
+    /**
+     * The listeners of the live table that could not be bound (port taken, address missing),
+     * with the reason. The rest of the table applies regardless; a failed one is tried again
+     * at the next reload.
+     */
+    public Map<InetSocketAddress, String> listenerErrors() {
+        return listeners.bindErrors();
+    }
+
     /** Client connections open on the listener bound at {@code address} (for tests and reporting). */
     int connections(InetSocketAddress address) {
         return listeners.connections(address);

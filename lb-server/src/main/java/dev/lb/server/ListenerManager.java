@@ -117,6 +117,11 @@ final class ListenerManager {
         }
     }
 
+    /** The listeners of the current table that could not be bound, with why. */
+    synchronized Map<InetSocketAddress, String> bindErrors() {
+        return Map.copyOf(bindErrors);
+    }
+
     /** Client connections currently open on the listener at {@code address} (0 if none is open). */
     synchronized int connections(InetSocketAddress address) {
         Listener l = open.get(address);

@@ -110,6 +110,33 @@ class ListenerReloadTest {
     }
 
     @Test
+    void aPortThatCannotBeBoundFailsThatListenerOnly() throws Exception {
+        int kept = FreePort.on("127.0.0.1");
+        int taken = FreePort.on("127.0.0.1");
+        write(frontend("kept", kept));
+        try (LbServer lb = LbServer.start(config(Duration.ofSeconds(1)));
+                java.net.ServerSocket squatter = new java.net.ServerSocket()) {
+            squatter.bind(addr(taken)); // without SO_REUSEPORT: lb cannot share it
+            write(frontend("kept", kept).replace("default_backend app", "http-request deny deny_status 403\n"
+                    + "    default_backend app") + frontend("blocked", taken));
+            assertTrue(lb.reload("test").applied(), "the table applies although one port is taken");
+            assertTrue(lb.listenerErrors().get(addr(taken)).contains("cannot bind 127.0.0.1:" + taken),
+                    "the failed listener is reported: " + lb.listenerErrors());
+            try (RawHttpClient c = new RawHttpClient(addr(kept))) {
+                assertEquals(403, c.get("/", "x").status(), "the rest of the new table is live");
+            }
+
+            squatter.close();
+            write(frontend("kept", kept) + frontend("blocked", taken));
+            assertTrue(lb.reload("test").applied());
+            assertTrue(lb.listenerErrors().isEmpty(), "bound at the next reload: " + lb.listenerErrors());
+            try (RawHttpClient c = new RawHttpClient(addr(taken))) {
+                assertEquals(200, c.get("/", "x").status());
+            }
+        }
+    }
+
+    @Test
     void frontendMaxconnHoldsNewConnectionsUntilOneCloses() throws Exception {
         int port = FreePort.on("127.0.0.1");
         write(frontend("limited", port).replace("    default_backend", "    maxconn 1\n    default_backend"));
