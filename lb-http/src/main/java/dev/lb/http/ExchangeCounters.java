@@ -70,7 +70,7 @@ final class ExchangeCounters {
     void request(long startNanos) {
         requestStart = startNanos;
         if (frontend != null) {
-            frontend.request();
+            frontend.request(startNanos);
         }
     }
 
@@ -101,12 +101,15 @@ final class ExchangeCounters {
         backend = b.counters();
     }
 
-    /** {@code s} was chosen for the request: a session on it and on the backend. */
+    /**
+     * {@code s} was chosen for the request: a session on it and on the backend. The request's
+     * arrival time stands for "now" in the rates (same second, no clock read).
+     */
     void serverChosen(Server s) {
-        s.counters().sessionOpened();
-        s.counters().request();
-        backend.sessionOpened();
-        backend.request();
+        s.counters().sessionOpened(requestStart);
+        s.counters().request(requestStart);
+        backend.sessionOpened(requestStart);
+        backend.request(requestStart);
     }
 
     /** The request moved off {@code s} (a retry elsewhere) or finished with it. */
@@ -143,10 +146,10 @@ final class ExchangeCounters {
         backend.redispatch();
     }
 
-    void connected(Server s, long connectNanos) {
-        s.counters().connectTime(connectNanos);
+    void connected(Server s, long connectNanos, long now) {
+        s.counters().connectTime(connectNanos, now);
         if (backend != null) {
-            backend.connectTime(connectNanos);
+            backend.connectTime(connectNanos, now);
         }
     }
 
@@ -159,10 +162,10 @@ final class ExchangeCounters {
     void responseHead(Server s, long nanos) {
         long t = nanos - sentAt;
         if (s != null) {
-            s.counters().responseTime(t);
+            s.counters().responseTime(t, nanos);
         }
         if (backend != null) {
-            backend.responseTime(t);
+            backend.responseTime(t, nanos);
         }
     }
 
@@ -183,10 +186,10 @@ final class ExchangeCounters {
     void finished(Server s, long nanos) {
         long t = nanos - requestStart;
         if (s != null) {
-            s.counters().totalTime(t);
+            s.counters().totalTime(t, nanos);
         }
         if (backend != null) {
-            backend.totalTime(t);
+            backend.totalTime(t, nanos);
         }
     }
 

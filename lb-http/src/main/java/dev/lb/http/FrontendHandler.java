@@ -414,7 +414,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
                 // The client went away (or failed) meanwhile.
                 f.channel().close();
             } else if (f.isSuccess()) {
-                stats.connected(target, System.nanoTime() - start);
+                long now = System.nanoTime();
+                stats.connected(target, now - start, now);
                 attach(f.channel(), false);
             } else {
                 onConnectFailed();

@@ -30,8 +30,8 @@ final class HtmlStats {
             table.px{border-collapse:collapse;margin:0 0 14px 0}
             table.px caption{text-align:left;font-weight:bold;font-size:13px;color:#fff;
             background:#5070a0;padding:2px 6px}
-            table.px th{background:#b0b8d0;border:1px solid #808080;padding:1px 4px;font-weight:normal}
-            table.px td{border:1px solid #a0a0a0;padding:1px 4px;text-align:right;white-space:nowrap}
+            table.px th{background:#b0b8d0;border:1px solid #808080;padding:1px 3px;font-weight:normal}
+            table.px td{border:1px solid #a0a0a0;padding:1px 3px;text-align:right;white-space:nowrap}
             table.px td.name,table.px td.status{text-align:left}
             tr.frontend td,tr.backend td{background:#e8e8d0;font-weight:bold}
             tr.up td{background:#c0ffc0}tr.down td{background:#ff9090}tr.maint td{background:#c07820}

@@ -94,8 +94,10 @@ class LiveStatsTest {
 
             String metrics = stats.prometheus();
             assertEquals(n, sample(metrics, "lb_frontend_requests_total", "frontend", "fe"), 0.0, metrics);
-            assertEquals(n, sample(metrics, "lb_backend_responses_total", "backend", "app", "code", "2xx"), 0.0);
-            assertEquals(a.requests(), sample(metrics, "lb_server_responses_total", "backend", "app", "server", "s1",
+            assertEquals(n, sample(metrics, "lb_backend_responses_total", "backend", "app", "code", "2xx"),
+                    0.0);
+            assertEquals(a.requests(), sample(metrics, "lb_server_responses_total", "backend", "app",
+                    "server", "s1",
                     "code", "2xx"), 0.0);
             assertEquals(1.0, sample(metrics, "lb_server_up", "backend", "app", "server", "s2"), 0.0);
             assertNotNull(sample(metrics, "jvm_memory_used_bytes"), "JVM meters");
@@ -148,9 +150,11 @@ class LiveStatsTest {
             assertEquals(String.valueOf(m), csvRow(csv, "fe", "FRONTEND").get("hrsp_5xx"));
 
             String metrics = stats.prometheus();
-            assertEquals(0.0, sample(metrics, "lb_server_up", "backend", "broken", "server", "dead"), 0.0, metrics);
+            assertEquals(0.0, sample(metrics, "lb_server_up", "backend", "broken", "server", "dead"), 0.0,
+                    metrics);
             assertEquals(0.0, sample(metrics, "lb_backend_up", "backend", "broken"), 0.0);
-            assertEquals(2.0 * tried, sample(metrics, "lb_backend_connection_errors_total", "backend", "broken"),
+            assertEquals(2.0 * tried,
+                    sample(metrics, "lb_backend_connection_errors_total", "backend", "broken"),
                     0.0);
             assertEquals(1.0, sample(metrics, "lb_backend_up", "backend", "app"), 0.0);
 
@@ -191,7 +195,8 @@ class LiveStatsTest {
 
             String csv = stats.csv();
             assertEquals("6", csvRow(csv, "app", "BACKEND").get("req_tot"), "app counted across the reload");
-            assertEquals("9", csvRow(csv, "fe", "FRONTEND").get("req_tot"), "frontend counted across the reload");
+            assertEquals("9", csvRow(csv, "fe", "FRONTEND").get("req_tot"),
+                    "frontend counted across the reload");
             long s1Now = Long.parseLong(csvRow(csv, "app", "s1").get("hrsp_2xx"));
             assertEquals(a.requests(), s1Now, "s1 kept its count (" + s1Before + " before the reload)");
             assertEquals(6 - a.requests(), Long.parseLong(csvRow(csv, "app", "s2").get("hrsp_2xx")),

@@ -58,7 +58,8 @@ final class StatsRig {
     record HtmlRow(String cssClass, String cells) {
         /** The text of the cell showing CSV column {@code column}. */
         String cell(String column) {
-            Matcher m = Pattern.compile("<td class=\"" + Pattern.quote(column) + "\">([^<]*)</td>").matcher(cells);
+            Matcher m = Pattern.compile("<td class=\"" + Pattern.quote(column) + "\">([^<]*)</td>")
+                    .matcher(cells);
             if (!m.find()) {
                 throw new AssertionError("no cell " + column + " in " + cells);
             }

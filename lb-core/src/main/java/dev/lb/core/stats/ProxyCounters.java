@@ -52,10 +52,17 @@ public class ProxyCounters {
 
     /** A session starts: a client connection (frontend) or a request assigned to a server. */
     public void sessionOpened() {
+        sessionOpened(System.nanoTime());
+    }
+
+    /**
+     * A session starts at {@code now} ({@link System#nanoTime()}). The data plane passes a time
+     * it already read, so that counting adds no clock reads to a request.
+     */
+    public void sessionOpened(long now) {
         current.increment();
         total.increment();
-        sessionRate.add();
-        long now = System.nanoTime();
+        sessionRate.add(now);
         if (now - lastSessionNanos > 500_000_000L) {
             lastSessionNanos = now;
         }
@@ -72,8 +79,13 @@ public class ProxyCounters {
 
     /** An HTTP request arrived (frontend) or was sent on (backend, server). */
     public void request() {
+        request(System.nanoTime());
+    }
+
+    /** An HTTP request at {@code now} ({@link System#nanoTime()}). */
+    public void request(long now) {
         requests.increment();
-        requestRate.add();
+        requestRate.add(now);
     }
 
     public void bytesIn(long n) {
@@ -130,18 +142,19 @@ public class ProxyCounters {
         serverAborts.increment();
     }
 
-    public void connectTime(long nanos) {
-        connectTime.add(nanos);
+    /** The time a connection to a server took, measured at {@code now}. */
+    public void connectTime(long nanos, long now) {
+        connectTime.add(nanos, now);
     }
 
-    /** From the request sent to the server until the response head came back. */
-    public void responseTime(long nanos) {
-        responseTime.add(nanos);
+    /** From the request sent to the server until the response head came back, measured at {@code now}. */
+    public void responseTime(long nanos, long now) {
+        responseTime.add(nanos, now);
     }
 
-    /** From the request's arrival until its response was sent. */
-    public void totalTime(long nanos) {
-        totalTime.add(nanos);
+    /** From the request's arrival until its response was sent, measured at {@code now}. */
+    public void totalTime(long nanos, long now) {
+        totalTime.add(nanos, now);
     }
 
     // ---- reading (admin plane) ---------------------------------------------------------------

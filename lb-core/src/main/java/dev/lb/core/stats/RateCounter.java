@@ -21,7 +21,12 @@ public final class RateCounter {
     private final AtomicLong max = new AtomicLong();
 
     public void add() {
-        turn(System.nanoTime() / SECOND);
+        add(System.nanoTime());
+    }
+
+    /** Counts one event at {@code nowNanos} ({@link System#nanoTime()}), for callers that have the time. */
+    public void add(long nowNanos) {
+        turn(nowNanos / SECOND);
         current.increment();
     }
 

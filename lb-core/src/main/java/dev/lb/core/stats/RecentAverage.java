@@ -24,7 +24,12 @@ public final class RecentAverage {
 
     /** Adds one sample, in nanoseconds. */
     public void add(long nanos) {
-        turn(System.nanoTime() / PERIOD);
+        add(nanos, System.nanoTime());
+    }
+
+    /** Adds one sample taken at {@code nowNanos} ({@link System#nanoTime()}). */
+    public void add(long nanos, long nowNanos) {
+        turn(nowNanos / PERIOD);
         sum.add(nanos);
         count.increment();
         if (nanos > max.get()) {
