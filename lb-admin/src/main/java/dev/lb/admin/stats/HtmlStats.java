@@ -65,7 +65,7 @@ final class HtmlStats {
         if (!page.hideVersion()) {
             info(sb, "lb version", esc(version));
         }
-        info(sb, "started", esc(String.valueOf(status.startedAt())));
+        info(sb, "started", status.startedAt() == null ? "" : esc(status.startedAt().toString()));
         info(sb, "table version", "<span id=\"table-version\">" + status.version() + "</span>");
         StringBuilder sources = new StringBuilder("<ul id=\"sources\">");
         for (String s : status.sources().isEmpty() ? table.sources() : status.sources()) {
@@ -74,7 +74,7 @@ final class HtmlStats {
         info(sb, "sources", sources.append("</ul>").toString());
         Instant last = status.lastReloadAt();
         String outcome = status.lastReloadErrors().isEmpty() ? "applied" : "failed, the previous table serves";
-        info(sb, "last reload", esc(last + ": " + outcome));
+        info(sb, "last reload", last == null ? "none yet" : esc(last + ": " + outcome));
         if (!status.lastReloadErrors().isEmpty()) {
             StringBuilder errs = new StringBuilder("<ul class=\"errors\" id=\"reload-errors\">");
             for (String e : status.lastReloadErrors()) {
