@@ -80,6 +80,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
     private final HttpProxy proxy;
     private final InetSocketAddress bind;
     private final ClientResponseEncoder encoder;
+    private final ExchangeCounters stats = new ExchangeCounters();
 
     private ChannelHandlerContext ctx;
     private InetAddress source;
@@ -178,13 +179,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             clientTimeouts = f.timeouts();
             acceptedBy = f;
         }
+        stats.connectionOpened(f);
         enterIdle();
         ctx.fireChannelActive();
         readClient();
     }
 
-    /** Any byte from the client (called by {@link ClientBytesTap}). */
-    void onClientBytes() {
+    /** Any bytes from the client (called by {@link ClientBytesTap}). */
+    void onClientBytes(int n) {
+        stats.bytesIn(n);
         lastClient = System.nanoTime();
         if (state == State.IDLE) {
             // timeout http-request runs from the first byte of a request header.
@@ -214,6 +217,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         }
     }
 
+    /** Bytes on their way to the client (called by {@link ClientBytesTap}). */
+    void onClientBytesOut(int n) {
+        stats.bytesOut(n);
+    }
+
     private void readClient() {
         if (!clientReadPending && ctx.channel().isActive()) {
             clientReadPending = true;
@@ -222,7 +230,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
     }
 
     private void onRequest(HttpRequest req) {
+        stats.request(phaseStart);
         if (req.decoderResult().isFailure()) {
+            stats.badRequest();
             Throwable cause = req.decoderResult().cause();
             fail(cause instanceof TooLongHttpHeaderException ? 431
                     : cause instanceof TooLongFrameException ? 400 : 400);
@@ -231,6 +241,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         HttpHeaders h = req.headers();
         int bad = validate(req);
         if (bad != 0) {
+            stats.badRequest();
             fail(bad);
             return;
         }
@@ -254,11 +265,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             fail(503);
             return;
         }
+        stats.frontend(frontend);
         clientTimeouts = frontend.timeouts();
         clientKeepAlive = HttpUtil.isKeepAlive(req) && !drainRequested;
         upgradeRequested = HopByHopHeaders.isUpgrade(h);
         int deny = RequestRewriter.apply(frontend.actions(), req, this, this::uriChanged);
         if (deny != 0) {
+            stats.denied();
             refuse(deny);
             return;
         }
@@ -267,8 +280,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             refuse(503);
             return;
         }
+        stats.routed(backend);
         deny = RequestRewriter.apply(backend.actions(), req, this, this::uriChanged);
         if (deny != 0) {
+            stats.denied();
             refuse(deny);
             return;
         }
@@ -334,11 +349,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
     private void onFirstContent(Object msg) {
         if (!(msg instanceof HttpContent content)) {
             ReferenceCountUtil.release(msg);
+            stats.badRequest();
             fail(400);
             return;
         }
         if (content.decoderResult().isFailure()) {
             content.release();
+            stats.badRequest();
             fail(400);
             return;
         }
@@ -354,6 +371,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         }
         if (content.decoderResult().isFailure()) {
             content.release();
+            stats.badRequest();
             if (responseStarted) {
                 abort();
             } else {
@@ -384,6 +402,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
                 return;
             }
             server.state().acquire();
+            stats.serverChosen(server);
         }
         Channel pooled = proxy.pool().poll(server.address());
         if (pooled != null) {
@@ -396,12 +415,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
     private void openConnection() {
         Server target = server;
         int connectMillis = (int) Math.min(Integer.MAX_VALUE, backend.timeouts().connect().toMillis());
+        long start = System.nanoTime();
         ChannelFuture cf = proxy.pool().connect(ctx.channel().eventLoop(), target.address(), connectMillis);
         cf.addListener((ChannelFutureListener) f -> {
             if (state != State.CONNECTING || server != target) {
                 // The client went away (or failed) meanwhile.
                 f.channel().close();
             } else if (f.isSuccess()) {
+                long now = System.nanoTime();
+                stats.connected(target, now - start, now);
                 attach(f.channel(), false);
             } else {
                 onConnectFailed();
@@ -419,14 +441,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         Server failed = server;
         failed.state().markFailed(FAILED_SERVER_NANOS);
         attempts++;
+        stats.connectFailed(failed, attempts <= backend.retries());
         if (attempts > backend.retries()) {
             refuse(503);
             return;
         }
         Server next = backend.balancer().choose(source, failed);
         if (next != null && next != failed) {
+            stats.redispatched(failed);
             failed.state().release();
+            stats.serverLeft(failed, false);
             next.state().acquire();
+            stats.serverChosen(next);
             server = next;
         }
         openConnection();
@@ -439,6 +465,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         reusedConnection = reused;
         state = State.EXCHANGE;
         lastServer = System.nanoTime();
+        stats.sent(lastServer);
         timer.arm();
         ChannelFuture written = ch.write(request);
         HttpContent first = pendingContent;
@@ -478,6 +505,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         if (resp.decoderResult().isFailure()) {
             ReferenceCountUtil.release(resp);
             serverReusable = false;
+            stats.serverFailed(server);
             if (responseStarted) {
                 abort();
             } else {
@@ -489,9 +517,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         HttpHeaders h = resp.headers();
         if (code == 101) {
             if (!upgradeRequested) {
+                stats.serverFailed(server);
                 fail(502);
                 return;
             }
+            stats.responseHead(server, lastServer);
+            stats.response(code, server);
             // The codecs come out once this response and its empty last content are written.
             switching = true;
             responseStarted = true;
@@ -507,6 +538,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             return;
         }
         responseStarted = true;
+        stats.responseHead(server, lastServer);
+        stats.response(code, server);
         if (!HttpUtil.isKeepAlive(resp)) {
             serverReusable = false;
         }
@@ -566,6 +599,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         if (content.decoderResult().isFailure()) {
             content.release();
             serverReusable = false;
+            stats.serverFailed(server);
             abort();
             return;
         }
@@ -599,6 +633,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
 
     /** The response is complete: give the server connection back and go on with the next request. */
     private void finishExchange() {
+        stats.finished(server, System.nanoTime());
         releaseServer(serverReusable && requestDone);
         request = null;
         if (state == State.CLOSING) {
@@ -612,6 +647,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
     private void releaseServer(boolean keepConnection) {
         if (server != null) {
             server.state().release();
+            stats.serverLeft(server, true);
         }
         Channel ch = serverChannel;
         if (ch != null) {
@@ -652,8 +688,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             return;
         }
         if (!responseStarted) {
+            stats.serverFailed(server);
             fail(502);
         } else {
+            stats.serverAborted(server);
             abort();
         }
     }
@@ -670,6 +708,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         p.remove(ClientResponseEncoder.class);
         serverChannel.pipeline().remove("codec");
         server.state().release();
+        stats.serverLeft(server, true);
         server = null;
         lastClient = lastServer = System.nanoTime();
         timer.arm();
@@ -681,6 +720,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
 
     /** Answers {@code status} itself, forwards nothing more and closes the client connection. */
     private void fail(int status) {
+        stats.response(status, server);
         state = State.CLOSING;
         releasePending();
         releaseServer(false);
@@ -706,6 +746,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             fail(status);
             return;
         }
+        stats.response(status, server);
         releasePending();
         releaseServer(false);
         FullHttpResponse answer = ErrorResponses.response(status);
@@ -746,6 +787,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (state == State.CONNECTING || state == State.EXCHANGE || state == State.PREFETCH) {
+            stats.clientAborted(server);
+        }
+        stats.connectionClosed();
         state = State.CLOSING;
         releasePending();
         releaseServer(false);
@@ -779,6 +824,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
     // ---- timeouts --------------------------------------------------------------------------
 
     private void enterIdle() {
+        stats.idle();
         state = State.IDLE;
         phaseStart = System.nanoTime();
         timer.arm();
@@ -807,18 +853,27 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         switch (state) {
             case IDLE -> {
                 if (firstRequest) {
+                    stats.badRequest();
                     fail(408); // HAProxy answers 408 unless "option http-ignore-probes"
                 } else {
                     state = State.CLOSING;
                     ctx.close(); // timeout http-keep-alive: close quietly
                 }
             }
-            case HEADER, PREFETCH -> fail(408);
+            case HEADER, PREFETCH -> {
+                stats.badRequest();
+                fail(408);
+            }
             case EXCHANGE -> {
                 long clientDeadline = requestDone ? Long.MAX_VALUE
                         : after(lastClient, clientTimeouts.client().toNanos());
                 boolean clientSlow = clientDeadline != Long.MAX_VALUE
                         && System.nanoTime() - clientDeadline >= 0;
+                if (clientSlow) {
+                    stats.badRequest();
+                } else {
+                    stats.serverFailed(server);
+                }
                 if (responseStarted) {
                     abort();
                 } else {

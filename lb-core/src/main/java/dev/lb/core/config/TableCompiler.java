@@ -2,6 +2,7 @@ package dev.lb.core.config;
 
 import dev.lb.core.action.HttpRequestAction;
 import dev.lb.core.route.Rule;
+import dev.lb.core.stats.ProxyCounters;
 import dev.lb.core.table.Backend;
 import dev.lb.core.table.Bind;
 import dev.lb.core.table.Frontend;
@@ -36,7 +37,10 @@ final class TableCompiler {
         return compile(texts, RoutingTable.EMPTY);
     }
 
-    /** Compiles {@code texts}; servers that {@code previous} also has keep their run-time state. */
+    /**
+     * Compiles {@code texts}; servers that {@code previous} also has keep their run-time state,
+     * and frontends, backends and servers it also has (by name) keep their counters.
+     */
     LoadResult compile(List<ConfigText> texts, RoutingTable previous) throws ConfigException {
         Problems problems = new Problems();
         List<Section> sections = new ConfigReader(new ConfigEnvironment(environment), problems).read(texts);
@@ -71,7 +75,7 @@ final class TableCompiler {
                 continue;
             }
             checkBinds(d, bound, problems);
-            frontends.add(frontend(d, backends, proxies, problems));
+            frontends.add(frontend(d, backends, proxies, problems, previous));
         }
         if (problems.hasErrors()) {
             throw new ConfigException(inFileOrder(problems.errors(), texts));
@@ -207,7 +211,9 @@ final class TableCompiler {
         List<Server> out = new ArrayList<>(servers.size());
         for (Server s : servers) {
             Server o = old.get(s.name());
-            out.add(o != null && o.address().equals(s.address()) ? s.withState(o.state()) : s);
+            // Counters follow the name (the stats rows are named); state also needs the address.
+            Server c = o != null ? s.withCounters(o.counters()) : s;
+            out.add(o != null && o.address().equals(s.address()) ? c.withState(o.state()) : c);
         }
         return out;
     }
@@ -229,11 +235,22 @@ final class TableCompiler {
                 .timeouts(s.timeouts())
                 .httpCheck(s.httpCheck.build())
                 .location(d.section.header().location())
+                .counters(previous.backend(d.name()).map(Backend::counters).orElse(null))
                 .build();
     }
 
+    /** The counters of {@code previous}'s frontend named {@code name}, or null for new ones. */
+    private static ProxyCounters frontendCounters(String name, RoutingTable previous) {
+        for (Frontend f : previous.frontends()) {
+            if (f.name().equals(name)) {
+                return f.counters();
+            }
+        }
+        return null;
+    }
+
     private static Frontend frontend(ProxyDraft d, Map<String, Backend> backends, List<ProxyDraft> proxies,
-            Problems problems) {
+            Problems problems, RoutingTable previous) {
         ProxySettings s = d.settings;
         List<Rule> rules = new ArrayList<>();
         for (ProxyDraft.UseBackend u : d.useBackends) {
@@ -260,6 +277,7 @@ final class TableCompiler {
                 .maxconn(s.maxconn)
                 .timeouts(s.timeouts())
                 .location(d.section.header().location())
+                .counters(frontendCounters(d.name(), previous))
                 .build();
     }
 

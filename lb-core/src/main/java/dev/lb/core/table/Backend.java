@@ -4,6 +4,7 @@ import dev.lb.core.action.HttpRequestAction;
 import dev.lb.core.balance.Algorithm;
 import dev.lb.core.balance.Balancer;
 import dev.lb.core.balance.Balancers;
+import dev.lb.core.stats.ProxyCounters;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -24,6 +25,7 @@ public final class Backend {
     private final Timeouts timeouts;
     private final Optional<HttpCheck> httpCheck;
     private final String location;
+    private final ProxyCounters counters;
 
     private Backend(Builder b) {
         this.name = Objects.requireNonNull(b.name);
@@ -39,6 +41,7 @@ public final class Backend {
         this.timeouts = b.timeouts;
         this.httpCheck = Objects.requireNonNull(b.httpCheck);
         this.location = b.location;
+        this.counters = b.counters != null ? b.counters : new ProxyCounters();
     }
 
     public static Builder builder(String name) {
@@ -107,6 +110,11 @@ public final class Backend {
         return location;
     }
 
+    /** Traffic counters; the same object as the previous table's backend of this name, if any. */
+    public ProxyCounters counters() {
+        return counters;
+    }
+
     /** Canonical text for dumps and golden tests. */
     public String describe() {
         StringBuilder sb = new StringBuilder("backend ").append(name).append('\n')
@@ -149,6 +157,7 @@ public final class Backend {
         private Timeouts timeouts = Timeouts.DEFAULTS;
         private Optional<HttpCheck> httpCheck = Optional.empty();
         private String location = "";
+        private ProxyCounters counters;
 
         private Builder(String name) {
             this.name = name;
@@ -207,6 +216,12 @@ public final class Backend {
 
         public Builder location(String location) {
             this.location = location;
+            return this;
+        }
+
+        /** Carries the counters over from the previous table's backend of the same name. */
+        public Builder counters(ProxyCounters counters) {
+            this.counters = counters;
             return this;
         }
 

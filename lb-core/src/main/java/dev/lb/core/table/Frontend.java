@@ -4,6 +4,7 @@ import dev.lb.core.action.HttpRequestAction;
 import dev.lb.core.match.RequestFacts;
 import dev.lb.core.route.RouteIndex;
 import dev.lb.core.route.Rule;
+import dev.lb.core.stats.ProxyCounters;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -22,6 +23,7 @@ public final class Frontend {
     private final int maxconn;
     private final Timeouts timeouts;
     private final String location;
+    private final ProxyCounters counters;
 
     private Frontend(Builder b) {
         this.name = Objects.requireNonNull(b.name);
@@ -35,6 +37,7 @@ public final class Frontend {
         this.maxconn = b.maxconn;
         this.timeouts = b.timeouts;
         this.location = b.location;
+        this.counters = b.counters != null ? b.counters : new ProxyCounters();
     }
 
     public static Builder builder(String name) {
@@ -96,6 +99,11 @@ public final class Frontend {
         return location;
     }
 
+    /** Traffic counters; the same object as the previous table's frontend of this name, if any. */
+    public ProxyCounters counters() {
+        return counters;
+    }
+
     /** Canonical text for dumps and golden tests. */
     public String describe() {
         StringBuilder sb = new StringBuilder("frontend ").append(name).append('\n')
@@ -139,6 +147,7 @@ public final class Frontend {
         private int maxconn;
         private Timeouts timeouts = Timeouts.DEFAULTS;
         private String location = "";
+        private ProxyCounters counters;
 
         private Builder(String name) {
             this.name = name;
@@ -191,6 +200,12 @@ public final class Frontend {
 
         public Builder location(String location) {
             this.location = location;
+            return this;
+        }
+
+        /** Carries the counters over from the previous table's frontend of the same name. */
+        public Builder counters(ProxyCounters counters) {
+            this.counters = counters;
             return this;
         }
 

@@ -1,5 +1,6 @@
 package dev.lb.core.table;
 
+import dev.lb.core.stats.ServerCounters;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -30,6 +31,7 @@ public final class Server {
     private final int checkPort;
     private final InetAddress checkAddr;
     private final ServerState state;
+    private final ServerCounters counters;
     private final boolean explicitFast;
     private final boolean explicitDown;
 
@@ -52,6 +54,7 @@ public final class Server {
         this.checkPort = b.checkPort;
         this.checkAddr = b.checkAddr;
         this.state = b.state != null ? b.state : new ServerState();
+        this.counters = b.counters != null ? b.counters : new ServerCounters();
     }
 
     public static Builder builder(String name, InetSocketAddress address) {
@@ -146,6 +149,11 @@ public final class Server {
         return state;
     }
 
+    /** Traffic and check counters; kept across reloads while the backend has a server of this name. */
+    public ServerCounters counters() {
+        return counters;
+    }
+
     /**
      * Whether a balancer may pick it now: not disabled, not DOWN by its health checks, not marked
      * failing, under maxconn.
@@ -159,9 +167,13 @@ public final class Server {
      * (active connections, a recent failure) when the server is still there.
      */
     public Server withState(ServerState carried) {
+        return rebuild(carried, counters);
+    }
+
+    private Server rebuild(ServerState carried, ServerCounters carriedCounters) {
         Builder b = builder(name, address).weight(weight).backup(backup).disabled(disabled).maxconn(maxconn)
                 .check(check).inter(inter).rise(rise).fall(fall).checkPort(checkPort).checkAddr(checkAddr)
-                .state(carried);
+                .state(carried).counters(carriedCounters);
         if (explicitFast) {
             b.fastinter(fastinter);
         }
@@ -169,6 +181,11 @@ public final class Server {
             b.downinter(downinter);
         }
         return b.build();
+    }
+
+    /** The same server counting into {@code carried}: a reload keeps a server's counters by name. */
+    public Server withCounters(ServerCounters carried) {
+        return rebuild(state, carried);
     }
 
     public String describe() {
@@ -226,6 +243,7 @@ public final class Server {
         private int checkPort;
         private InetAddress checkAddr;
         private ServerState state;
+        private ServerCounters counters;
 
         private Builder(String name, InetSocketAddress address) {
             this.name = name;
@@ -305,6 +323,12 @@ public final class Server {
         /** Carries run-time state over from the same server in the previous table. */
         public Builder state(ServerState state) {
             this.state = state;
+            return this;
+        }
+
+        /** Carries the counters over from the previous table's server of the same name. */
+        public Builder counters(ServerCounters counters) {
+            this.counters = counters;
             return this;
         }
 

@@ -88,7 +88,11 @@ final class ServerCheck {
             return;
         }
         Server s = server;
+        if (!result.passed()) {
+            s.counters().checkFailed();
+        }
         if (s.state().recordCheck(result, s.rise(), s.fall())) {
+            s.counters().statusChanged(s.state().checkDown());
             CheckLog.changed(backend, s, result);
         }
         schedule(interval(s).toNanos());
