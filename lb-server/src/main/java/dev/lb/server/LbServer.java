@@ -125,7 +125,7 @@ public final class LbServer implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "admin plane not served: " + e.getMessage());
         }
-        runtime = new RuntimeServer(new RuntimeCommands(tables, stats, control, Main.version()), adminLoop);
+        runtime = new RuntimeServer(new RuntimeCommands(tables, stats, control, Main.version()));
         try {
             runtime.listenUnix(config.adminSocket());
         } catch (IOException e) {

@@ -5,6 +5,14 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -24,10 +32,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The runtime API (HAProxy's stats socket): a UNIX domain socket at {@code lb.admin.socket},
- * and optionally a TCP address, both over NIO (JDK 16+ serves UNIX sockets). The socket's
+ * and optionally a TCP address, on an event loop of its own. The socket's
  * directory is created if missing; a stale socket file (nobody answers on it) is replaced; a
  * live one is left to its owner; the file is removed on close.
  */
@@ -37,14 +46,20 @@ public final class RuntimeServer implements AutoCloseable {
 
     private final RuntimeCommands commands;
     private final EventLoopGroup group;
+    private final boolean epoll;
     private final ExecutorService blocking;
     private final List<Channel> channels = new ArrayList<>();
     private Path socketFile;
 
-    /** @param group an NIO event loop group (not the data plane's loops) */
-    public RuntimeServer(RuntimeCommands commands, EventLoopGroup group) {
+    /**
+     * Serves {@code commands} on its own event loop: epoll where available (UNIX sockets that
+     * can half-close), else NIO (then a client must keep its side open until it has the answer).
+     */
+    public RuntimeServer(RuntimeCommands commands) {
         this.commands = commands;
-        this.group = group;
+        this.epoll = Epoll.isAvailable();
+        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("lb-runtime-api", true),
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         this.blocking = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "lb-runtime-api");
             t.setDaemon(true);
@@ -64,14 +79,15 @@ public final class RuntimeServer implements AutoCloseable {
             }
             Files.delete(abs);
         }
-        channels.add(bind(NioServerDomainSocketChannel.class, UnixDomainSocketAddress.of(abs)));
+        channels.add(epoll ? bind(EpollServerDomainSocketChannel.class, new DomainSocketAddress(abs.toString()))
+                : bind(NioServerDomainSocketChannel.class, UnixDomainSocketAddress.of(abs)));
         socketFile = abs;
         LOG.log(System.Logger.Level.INFO, "runtime API on " + abs);
     }
 
     /** Listens on a TCP address as well ({@code stats socket ipv4@...} in HAProxy); returns where. */
     public synchronized InetSocketAddress listenTcp(InetSocketAddress address) throws IOException {
-        Channel ch = bind(NioServerSocketChannel.class, address);
+        Channel ch = bind(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class, address);
         channels.add(ch);
         LOG.log(System.Logger.Level.INFO, "runtime API on " + ch.localAddress());
         return (InetSocketAddress) ch.localAddress();
@@ -123,5 +139,6 @@ public final class RuntimeServer implements AutoCloseable {
             socketFile = null;
         }
         blocking.shutdownNow();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 }
