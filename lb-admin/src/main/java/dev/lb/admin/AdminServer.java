@@ -8,13 +8,14 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -44,8 +45,14 @@ public final class AdminServer implements AutoCloseable {
     private final Map<InetSocketAddress, Listener> listeners = new HashMap<>();
     private boolean closed;
 
-    /** One bound admin address and what it serves now. */
-    private record Listener(Channel channel, AtomicReference<AdminMount> mount) {
+    /** One bound admin address, its open connections, and what it serves now. */
+    private record Listener(Channel channel, ChannelGroup connections, AtomicReference<AdminMount> mount) {
+
+        void close() {
+            channel.close().awaitUninterruptibly(2000);
+            // Admin pages are short requests: a removed listener takes its keep-alive connections along.
+            connections.close().awaitUninterruptibly(2000);
+        }
     }
 
     /**
@@ -105,7 +112,7 @@ public final class AdminServer implements AutoCloseable {
             var e = it.next();
             if (!wanted.containsKey(e.getKey())) {
                 LOG.log(System.Logger.Level.INFO, "stats page no longer served on " + Bind.describe(e.getKey()));
-                e.getValue().channel().close();
+                e.getValue().close();
                 it.remove();
             }
         }
@@ -116,9 +123,10 @@ public final class AdminServer implements AutoCloseable {
                 continue;
             }
             AtomicReference<AdminMount> mount = new AtomicReference<>(e.getValue());
+            ChannelGroup connections = new DefaultChannelGroup(group.next());
             try {
-                Channel ch = bind(e.getKey(), mount);
-                listeners.put(e.getKey(), new Listener(ch, mount));
+                Channel ch = bind(e.getKey(), mount, connections);
+                listeners.put(e.getKey(), new Listener(ch, connections, mount));
             } catch (Exception ex) {
                 // A stats bind that fails leaves the routing untouched; the next table retries it.
                 LOG.log(System.Logger.Level.ERROR, "cannot serve the stats page on " + Bind.describe(e.getKey())
@@ -154,12 +162,13 @@ public final class AdminServer implements AutoCloseable {
         return out;
     }
 
-    private Channel bind(InetSocketAddress address, AtomicReference<AdminMount> mount)
+    private Channel bind(InetSocketAddress address, AtomicReference<AdminMount> mount, ChannelGroup connections)
             throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        connections.add(ch);
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20),
                                 new AdminHttpHandler(mount::get, tables, stats, control, blocking));
                     }
@@ -182,7 +191,7 @@ public final class AdminServer implements AutoCloseable {
     public synchronized void close() {
         closed = true;
         for (Listener l : listeners.values()) {
-            l.channel().close().awaitUninterruptibly(Duration.ofSeconds(2).toMillis());
+            l.close();
         }
         listeners.clear();
         blocking.shutdownNow();
