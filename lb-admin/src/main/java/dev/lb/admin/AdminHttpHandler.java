@@ -131,8 +131,8 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
         return r;
     }
 
-    private static void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, String type,
-            String body) {
+    private static void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status,
+            String type, String body) {
         write(ctx, keepAlive, response(status, type, body));
     }
 

@@ -111,7 +111,8 @@ public final class AdminServer implements AutoCloseable {
         for (var it = listeners.entrySet().iterator(); it.hasNext();) {
             var e = it.next();
             if (!wanted.containsKey(e.getKey())) {
-                LOG.log(System.Logger.Level.INFO, "stats page no longer served on " + Bind.describe(e.getKey()));
+                LOG.log(System.Logger.Level.INFO, "stats page no longer served on "
+                        + Bind.describe(e.getKey()));
                 e.getValue().close();
                 it.remove();
             }

@@ -70,7 +70,8 @@ public final class AdminFixture implements AdminControl {
     @Override
     public AdminStatus status() {
         RoutingTable t = tables.get();
-        return new AdminStatus(t.version(), t.sources(), Instant.now().minusSeconds(90), Instant.now(), List.of());
+        return new AdminStatus(t.version(), t.sources(), Instant.now().minusSeconds(90), Instant.now(),
+                List.of());
     }
 
     /** A port free on {@code host} now. */

@@ -67,9 +67,11 @@ class AdminServerTest {
         HttpResponse<String> routes = get(adminAt, "/api/routes", null);
         assertEquals(200, routes.statusCode());
         String json = routes.body();
-        assertTrue(json.startsWith("{\"version\":1,\"sources\":[\"test.cfg\"],\"frontends\":[{\"name\":\"web\""),
+        assertTrue(json.startsWith("{\"version\":1,\"sources\":[\"test.cfg\"],"
+                + "\"frontends\":[{\"name\":\"web\""),
                 json);
-        assertTrue(json.contains("\"rules\":[{\"condition\":\"path -m beg /api\",\"backend\":\"api\",\"location\":\"test.cfg:9\"}]"),
+        assertTrue(json.contains("\"rules\":[{\"condition\":\"path -m beg /api\",\"backend\":\"api\","
+                + "\"location\":\"test.cfg:9\"}]"),
                 json);
         assertTrue(json.contains("{\"name\":\"s1\",\"address\":\"127.0.0.1:9001\",\"weight\":2,"
                 + "\"configured_weight\":2,\"backup\":false,\"state\":\"UP\",\"admin_state\":\"READY\","
@@ -89,7 +91,8 @@ class AdminServerTest {
         s1.state().setAdminState(dev.lb.core.table.AdminState.DRAIN);
         String json = get(adminAt, "/api/routes", null).body();
         assertTrue(json.contains("{\"name\":\"s1\",\"address\":\"127.0.0.1:9001\",\"weight\":5,"
-                + "\"configured_weight\":2,\"backup\":false,\"state\":\"DRAIN\",\"admin_state\":\"DRAIN\""), json);
+                + "\"configured_weight\":2,\"backup\":false,\"state\":\"DRAIN\","
+                + "\"admin_state\":\"DRAIN\""), json);
     }
 
     @Test
@@ -102,7 +105,8 @@ class AdminServerTest {
         fx.nextReload(BASE + "backend app\n  server x \"127.0.0.1:1\"\n");
         HttpResponse<String> bad = post(adminAt, "/api/reload");
         assertEquals(422, bad.statusCode(), bad.body());
-        assertTrue(bad.body().startsWith("{\"applied\":false,\"version\":2,\"errors\":[\"test.cfg:17: "), bad.body());
+        assertTrue(bad.body().startsWith("{\"applied\":false,\"version\":2,\"errors\":[\"test.cfg:17: "),
+                bad.body());
         assertEquals(405, get(adminAt, "/api/reload", null).statusCode(), "reload needs POST");
         assertEquals(2, fx.tables.get().version(), "the rejected text did not replace the table");
     }
@@ -114,7 +118,8 @@ class AdminServerTest {
         for (String path : new String[] {"/", "/;csv", "/metrics", "/api/routes"}) {
             HttpResponse<String> r = get(adminAt, path, null);
             assertEquals(401, r.statusCode(), path);
-            assertEquals("Basic realm=\"HAProxy Statistics\"", r.headers().firstValue("WWW-Authenticate").orElse(""));
+            assertEquals("Basic realm=\"HAProxy Statistics\"",
+                    r.headers().firstValue("WWW-Authenticate").orElse(""));
             assertEquals(401, get(adminAt, path, "admin:wrong").statusCode(), path);
             assertEquals(200, get(adminAt, path, "admin:secret").statusCode(), path);
         }
@@ -129,7 +134,8 @@ class AdminServerTest {
         InetSocketAddress at = new InetSocketAddress("127.0.0.2", port);
         HttpResponse<String> denied = get(at, "/haproxy?stats", null);
         assertEquals(401, denied.statusCode());
-        assertEquals("Basic realm=\"Private Area\"", denied.headers().firstValue("WWW-Authenticate").orElse(""));
+        assertEquals("Basic realm=\"Private Area\"",
+                denied.headers().firstValue("WWW-Authenticate").orElse(""));
         HttpResponse<String> page = get(at, "/haproxy?stats", "ops:pw");
         assertEquals("<html>stats at /haproxy?stats refresh 5</html>\n", page.body());
         assertEquals("5", page.headers().firstValue("Refresh").orElse(""), "stats refresh");

@@ -157,7 +157,8 @@ public final class LbServer implements AutoCloseable {
         @Override
         public AdminStatus status() {
             Reloader.Outcome o = reloader.last();
-            List<String> errors = o == null ? List.of() : o.errors().stream().map(ConfigProblem::format).toList();
+            List<String> errors = o == null ? List.of()
+                    : o.errors().stream().map(ConfigProblem::format).toList();
             RoutingTable t = tables.get();
             return new AdminStatus(t.version(), t.sources(), startedAt, reloader.lastAt(), errors);
         }

@@ -47,8 +47,8 @@ public record ProcessConfig(
     /** The same configuration serving {@code newFiles} (the {@code -f} files) instead. */
     public ProcessConfig withFiles(List<Path> newFiles) {
         return new ProcessConfig(id, List.copyOf(newFiles), httpBind, httpsBind, adminBind, adminSocket,
-                adminAuth, adminRuntimeBind, etcdEndpoints, consulAddress, consulTag, consulHostSuffix, dnsServers, dnsHoldValid,
-                drainTimeout, threads);
+                adminAuth, adminRuntimeBind, etcdEndpoints, consulAddress, consulTag, consulHostSuffix,
+                dnsServers, dnsHoldValid, drainTimeout, threads);
     }
 
     /** The same configuration with another drain timeout. */

@@ -66,7 +66,8 @@ class RuntimeApiTrafficTest {
     }
 
     private String config(String extra) {
-        return "defaults\n    mode http\n    timeout connect 2s\n    timeout client 10s\n    timeout server 10s\n"
+        return "defaults\n    mode http\n    timeout connect 2s\n    timeout client 10s\n"
+                + "    timeout server 10s\n"
                 + "frontend web\n    bind 127.0.0.1:" + port + "\n    default_backend app\n"
                 + "backend app\n    server a " + a + "\n    server b " + b + "\n" + extra;
     }
@@ -94,7 +95,8 @@ class RuntimeApiTrafficTest {
             assertTrue(state.contains(" b " + b.split(":")[0] + " 0 1 "), "b is stopped, FMAINT: " + state);
 
             assertEquals("", socat("enable server app/b"));
-            Await.until("b gets traffic again", Duration.ofSeconds(20), () -> backends.hits("b") > bStopped + 50);
+            Await.until("b gets traffic again", Duration.ofSeconds(20),
+                    () -> backends.hits("b") > bStopped + 50);
             load.stop();
             assertEquals(List.of(), load.failures(), "no request failed");
             assertTrue(load.ok() > 400, "load ran: " + load.ok());
@@ -132,7 +134,8 @@ class RuntimeApiTrafficTest {
                 Run ok = main("reload", "--conf", c.toString());
                 assertEquals(0, ok.code, why + ": " + ok);
                 assertTrue(ok.out.contains(" is live"), why + ": " + ok);
-                assertTrue(lb.table().backends().containsKey("extra" + c.getFileName().toString().length()), why);
+                assertTrue(lb.table().backends().containsKey("extra" + c.getFileName().toString().length()),
+                        why);
 
                 Files.writeString(cfg, config("backend broken\n    server y\n"));
                 Run bad = main("reload", "--conf", c.toString());
@@ -211,7 +214,8 @@ class RuntimeApiTrafficTest {
                     while (running.get()) {
                         try {
                             HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri)
-                                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                                    .timeout(Duration.ofSeconds(10)).build(),
+                                    HttpResponse.BodyHandlers.ofString());
                             if (r.statusCode() == 200) {
                                 ok.incrementAndGet();
                             } else {

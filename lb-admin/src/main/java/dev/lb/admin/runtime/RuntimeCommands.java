@@ -21,7 +21,7 @@ public final class RuntimeCommands {
 
     static final String HELP = String.join("\n",
             "The following commands are valid at this level:",
-            "  disable server <bk>/<srv>               : disable a server for maintenance (use 'set server' instead)",
+            "  disable server <bk>/<srv>               : disable a server for maintenance",
             "  enable server <bk>/<srv>                : enable a disabled server (use 'set server' instead)",
             "  get weight <bk>/<srv>                   : report a server's current weight",
             "  help [<command>]                        : list matching or all commands",

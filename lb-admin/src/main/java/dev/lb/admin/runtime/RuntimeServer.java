@@ -101,7 +101,8 @@ public final class RuntimeServer implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         ch.pipeline().addLast(new LineBasedFrameDecoder(64 * 1024),
-                                new StringDecoder(StandardCharsets.UTF_8), new StringEncoder(StandardCharsets.UTF_8),
+                                new StringDecoder(StandardCharsets.UTF_8),
+                                new StringEncoder(StandardCharsets.UTF_8),
                                 new RuntimeHandler(commands, blocking));
                     }
                 });

@@ -72,7 +72,8 @@ class RuntimeApiTest {
                 lines[1]);
         assertEquals(5, lines.length, String.join("\n", lines));
         assertTrue(lines[2].startsWith("1 app 1 s1 127.0.0.1 2 0 2 2 "), lines[2]);
-        assertTrue(lines[4].startsWith("1 app 3 off 127.0.0.1 0 4 1 1 "), "configured maintenance: " + lines[4]);
+        assertTrue(lines[4].startsWith("1 app 3 off 127.0.0.1 0 4 1 1 "),
+                "configured maintenance: " + lines[4]);
         assertEquals("Can't find backend.\n", socat("show servers state nope"));
     }
 
@@ -86,7 +87,8 @@ class RuntimeApiTest {
         assertEquals("1 (initial 2)\n", socat("get weight app/s1"));
         assertEquals("No such backend.\n", socat("get weight nope/s1"));
         assertEquals("No such server.\n", socat("set weight app/nope 3"));
-        assertEquals("Absolute weight can only be between 0 and 256 inclusive.\n", socat("set weight app/s1 300"));
+        assertEquals("Absolute weight can only be between 0 and 256 inclusive.\n",
+                socat("set weight app/s1 300"));
     }
 
     @Test
@@ -149,7 +151,8 @@ class RuntimeApiTest {
         InetSocketAddress at = server.listenTcp(new InetSocketAddress("127.0.0.1", 0));
         try (Socket s = new Socket(at.getAddress(), at.getPort())) {
             s.getOutputStream().write("get weight app/s1\n".getBytes(StandardCharsets.US_ASCII));
-            assertEquals("2 (initial 2)\n", new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            assertEquals("2 (initial 2)\n",
+                    new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
         }
     }
 
