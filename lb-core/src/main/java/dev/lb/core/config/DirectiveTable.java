@@ -10,6 +10,7 @@ import dev.lb.core.table.Mode;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -252,6 +253,34 @@ final class DirectiveTable {
         OptionDirective.apply(d, new ConfigLine(line.file(), line.number(), line.from(1)), true);
     }
 
+    /**
+     * {@code stats http-request auth [realm R] unless { http_auth(LIST) }} (or {@code if !{ ... }}):
+     * the stats page asks for a user of that userlist. Other stats rules are not implemented.
+     */
+    private static void statsHttpRequest(ProxyDraft d, ConfigLine line) {
+        List<String> w = line.from(2);
+        int i = 0;
+        if (w.isEmpty() || !w.get(i++).equals("auth")) {
+            d.problems.error(line, "'stats http-request " + (w.isEmpty() ? "" : w.get(0))
+                    + "' is not implemented yet (lb has 'stats http-request auth')");
+            return;
+        }
+        if (i + 1 < w.size() && w.get(i).equals("realm")) {
+            d.statsRealm = w.get(i + 1);
+            i += 2;
+        }
+        String cond = String.join(" ", w.subList(i, w.size())).replace("!{", "! {");
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("(?:unless \\{|if ! \\{) http_auth\\(([^)]+)\\) }").matcher(cond);
+        if (!m.matches()) {
+            d.problems.error(line, "lb reads 'stats http-request auth [realm R] unless { http_auth(LIST) }' "
+                    + "(or 'if !{ http_auth(LIST) }'), not '" + cond + "'");
+            return;
+        }
+        d.statsUserlist = m.group(1);
+        d.statsUserlistLine = line;
+    }
+
     /** {@code stats ...} in a proxy: the stats page the admin plane serves (manual 4.2 "stats"). */
     private static void stats(ProxyDraft d, ConfigLine line) {
         if (d.kind() == DEFAULTS) {
@@ -301,7 +330,7 @@ final class DirectiveTable {
             case "admin", "show-legends", "show-node", "show-desc", "show-modules", "scope" ->
                     d.problems.warn(line, "'stats " + sub + "' is not shown by lb's stats page (server states "
                             + "are changed through the runtime API); ignored");
-            case "http-request" -> d.problems.error(line, "'stats http-request' rules are not implemented yet");
+            case "http-request" -> statsHttpRequest(d, line);
             default -> d.problems.error(line, "unknown 'stats' keyword '" + sub + "' in a "
                     + d.kind().keyword() + " section (lb has enable, uri, auth, realm, refresh, hide-version)");
         }

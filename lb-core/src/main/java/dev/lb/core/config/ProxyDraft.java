@@ -42,6 +42,9 @@ final class ProxyDraft {
     String statsRealm;
     Duration statsRefresh = Duration.ZERO;
     boolean statsHideVersion;
+    /** The userlist of {@code stats http-request auth ... http_auth(LIST)}, and its line. */
+    String statsUserlist;
+    ConfigLine statsUserlistLine;
     /** Whether this section's own lines (not its defaults) name a default backend. */
     boolean ownDefaultBackend;
 

@@ -42,6 +42,7 @@ final class TableCompiler {
     LoadResult compile(List<ConfigText> texts, RoutingTable previous) throws ConfigException {
         Problems problems = new Problems();
         List<Section> sections = new ConfigReader(new ConfigEnvironment(environment), problems).read(texts);
+        Map<String, List<String>> userlists = Userlists.read(sections, problems);
         List<ProxyDraft> proxies = readProxies(sections, problems);
         checkNames(proxies, problems);
         Map<String, Backend> backends = new LinkedHashMap<>();
@@ -49,7 +50,7 @@ final class TableCompiler {
         List<StatsSection> stats = new ArrayList<>();
         for (ProxyDraft d : proxies) {
             if (d.isStatsOnly()) {
-                statsSection(d).ifPresent(stats::add);
+                statsSection(d, userlists).ifPresent(stats::add);
                 continue;
             }
             if (d.statsLine != null) {
@@ -145,8 +146,9 @@ final class TableCompiler {
                 }
                 case RESOLVERS -> problems.warn(s.header(), "resolvers section '" + s.name()
                         + "' is read but not used: DNS-resolved servers are not implemented yet");
-                case USERLIST -> problems.error(s.header(),
-                        "userlist sections (and 'http-request auth') are not implemented yet");
+                case USERLIST -> {
+                    // Read by Userlists before the proxies, which may name a userlist declared later.
+                }
                 default -> problems.error(s.header(),
                         "'" + s.kind().keyword() + "' sections are not implemented yet");
             }
@@ -207,14 +209,26 @@ final class TableCompiler {
     }
 
     /** The stats page a stats-only section declares, if it has somewhere to be served. */
-    private static Optional<StatsSection> statsSection(ProxyDraft d) {
+    private static Optional<StatsSection> statsSection(ProxyDraft d, Map<String, List<String>> userlists) {
+        List<String> users = new ArrayList<>(d.statsUsers);
+        if (d.statsUserlist != null) {
+            List<String> listed = userlists.get(d.statsUserlist);
+            if (listed == null) {
+                d.problems.error(d.statsUserlistLine, "no userlist named '" + d.statsUserlist + "'");
+            } else if (listed.isEmpty()) {
+                d.problems.error(d.statsUserlistLine, "userlist '" + d.statsUserlist + "' has no user: "
+                        + "nobody could see the stats page");
+            } else {
+                users.addAll(listed);
+            }
+        }
         if (d.binds.isEmpty()) {
             d.problems.warn(d.section.header(), d.kind().keyword() + " '" + d.name() + "' declares the stats "
                     + "page but has no 'bind': it is not served (lb.admin.bind serves the page at /)");
             return Optional.empty();
         }
         return Optional.of(new StatsSection(d.name(), d.binds,
-                d.statsUri != null ? d.statsUri : StatsSection.DEFAULT_URI, d.statsUsers,
+                d.statsUri != null ? d.statsUri : StatsSection.DEFAULT_URI, users,
                 d.statsRealm != null ? d.statsRealm : StatsSection.DEFAULT_REALM, d.statsRefresh,
                 d.statsHideVersion, d.section.header().location()));
     }
