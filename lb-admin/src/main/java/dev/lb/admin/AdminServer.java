@@ -29,7 +29,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * The admin HTTP plane (SPEC section 8): {@code lb.admin.bind} plus one listener per address
  * of the table's stats sections, following reloads (new addresses bound, removed ones closed,
  * kept ones keep their socket and take the new pages and users). A stats section on the
- * {@code lb.admin.bind} address shares that listener.
+ * {@code lb.admin.bind} address shares that listener. {@code lb.admin.bind} asks for a user of
+ * {@code lb.admin.auth} or of any section's {@code stats auth}; a section's own listener for its
+ * own users, as HAProxy does.
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -153,6 +155,17 @@ public final class AdminServer implements AutoCloseable {
                 if (!s.users().isEmpty()) {
                     realms.put(a, s.realm());
                 }
+            }
+            // 'stats auth' protects the whole admin plane (SPEC section 8): lb.admin.bind, which also
+            // serves /api/reload, takes the sections' users wherever the sections listen.
+            List<String> adminSide = users.get(adminBind);
+            for (String u : s.users()) {
+                if (!adminSide.contains(u)) {
+                    adminSide.add(u);
+                }
+            }
+            if (!s.users().isEmpty()) {
+                realms.putIfAbsent(adminBind, s.realm());
             }
         }
         Map<InetSocketAddress, AdminMount> out = new LinkedHashMap<>();

@@ -141,7 +141,9 @@ class AdminServerTest {
         assertEquals("5", page.headers().firstValue("Refresh").orElse(""), "stats refresh");
         assertEquals(AdminFixture.STATS.csv(), get(at, "/haproxy?stats;csv", "ops:pw").body());
         assertEquals(404, get(at, "/other", "ops:pw").statusCode(), "outside the stats uri");
-        assertEquals(200, get(adminAt, "/", null).statusCode(), "lb.admin.bind has no auth of its own");
+        assertEquals(401, get(adminAt, "/api/reload", null).statusCode(),
+                "stats auth protects lb.admin.bind too, though the section listens elsewhere");
+        assertEquals(200, get(adminAt, "/", "ops:pw").statusCode(), "the section's user is let in there");
 
         fx.publish(BASE);
         assertNull(admin.localAddress(at), "the section is gone, so is its listener");
