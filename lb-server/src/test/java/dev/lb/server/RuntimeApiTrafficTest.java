@@ -195,7 +195,8 @@ class RuntimeApiTrafficTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(10, TimeUnit.SECONDS), "socat did not finish");
         assertEquals(0, p.exitValue(), "socat failed: " + out);
-        return out;
+        assertTrue(out.endsWith("\n"), "HAProxy ends each answer with an empty line: '" + out + "'");
+        return out.substring(0, out.length() - 1);
     }
 
     /** Clients sending requests back to back, each on its keep-alive connection, counting failures. */

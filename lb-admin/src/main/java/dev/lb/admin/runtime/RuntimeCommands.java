@@ -127,7 +127,8 @@ public final class RuntimeCommands {
         StringBuilder sb = new StringBuilder();
         line(sb, "Name", "lb");
         line(sb, "Version", version);
-        line(sb, "Release_date", "");
+        // hatop requires every one of its keys with a non-empty value.
+        line(sb, "Release_date", "unknown");
         line(sb, "Nbthread", Runtime.getRuntime().availableProcessors());
         line(sb, "Nbproc", 1);
         line(sb, "Process_num", 1);
@@ -140,10 +141,25 @@ public final class RuntimeCommands {
         line(sb, "Hard_maxconn", 0);
         // Connections to servers now: lb counts those per server; client connections are in 'show stat'.
         line(sb, "CurrConns", conns);
+        line(sb, "Maxpipes", 0);
+        line(sb, "PipesUsed", 0);
+        line(sb, "Tasks", 0);
+        line(sb, "Run_queue", 0);
         line(sb, "Table_version", st.version());
         line(sb, "Sources", String.join(",", st.sources()));
         line(sb, "Last_reload_errors", st.lastReloadErrors().size());
+        // HAProxy's node name defaults to the host name.
+        line(sb, "node", hostName());
+        line(sb, "description", "");
         return sb.toString();
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "lb";
+        }
     }
 
     private static void line(StringBuilder sb, String key, Object value) {

@@ -10,8 +10,8 @@ import java.util.concurrent.Executor;
 /**
  * One runtime API connection, in HAProxy's two modes: by default one line of commands
  * (separated by {@code ;}) is answered and the connection closed, as {@code socat} scripts
- * expect; after {@code prompt} the connection stays open, each answer ends with an empty line
- * and a {@code "> "} prompt (what {@code hatop} drives). Commands run off the event loop (a
+ * expect; after {@code prompt} the connection stays open and each answer is followed by
+ * {@code "\n> "} (what {@code hatop} drives). Every answer ends with an empty line, as HAProxy's. Commands run off the event loop (a
  * reload waits for the reload thread), one after the other.
  */
 final class RuntimeHandler extends SimpleChannelInboundHandler<String> {
@@ -44,28 +44,28 @@ final class RuntimeHandler extends SimpleChannelInboundHandler<String> {
             if (c.isEmpty()) {
                 continue;
             }
-            if (c.equals("prompt")) {
-                prompt = !prompt;
-            } else if (c.equals("quit")) {
+            if (c.equals("quit")) {
                 quit = true;
                 break;
+            }
+            if (c.equals("prompt")) {
+                prompt = !prompt;
             } else {
                 try {
                     out.append(commands.execute(c));
                 } catch (RuntimeException e) {
                     out.append("Internal error: ").append(e.getMessage()).append('\n');
                 }
-                if (prompt) {
-                    // In interactive mode every answer ends with an empty line (management guide 9.3).
-                    out.append('\n');
-                }
             }
+            // HAProxy ends every command's answer with an empty line, then "> " in interactive mode
+            // (cli.c, CLI_ST_PROMPT): what hatop waits for and socat scripts see.
+            out.append(prompt ? "\n> " : "\n");
         }
         if (quit || !prompt) {
             closing = true;
             ctx.writeAndFlush(out.toString()).addListener(ChannelFutureListener.CLOSE);
         } else {
-            ctx.writeAndFlush(out.append("> ").toString());
+            ctx.writeAndFlush(out.toString());
         }
     }
 

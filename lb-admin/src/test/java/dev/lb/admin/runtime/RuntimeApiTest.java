@@ -128,13 +128,13 @@ class RuntimeApiTest {
 
     @Test
     void severalCommandsOnOneLineAndPromptMode() throws Exception {
-        assertEquals("2 (initial 2)\n1 (initial 1)\n", socat("get weight app/s1; get weight app/s2"));
+        assertEquals("2 (initial 2)\n\n1 (initial 1)\n", socat("get weight app/s1; get weight app/s2"));
         try (var ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
             ch.connect(java.net.UnixDomainSocketAddress.of(socket));
             InputStream in = java.nio.channels.Channels.newInputStream(ch);
             OutputStream out = java.nio.channels.Channels.newOutputStream(ch);
             out.write("prompt\n".getBytes(StandardCharsets.US_ASCII));
-            assertEquals("> ", read(in, 2));
+            assertEquals("\n> ", read(in, 3));
             out.write("get weight app/s1\n".getBytes(StandardCharsets.US_ASCII));
             String answer = "2 (initial 2)\n\n> ";
             assertEquals(answer, read(in, answer.length()), "answer, empty line, prompt");
@@ -151,7 +151,7 @@ class RuntimeApiTest {
         InetSocketAddress at = server.listenTcp(new InetSocketAddress("127.0.0.1", 0));
         try (Socket s = new Socket(at.getAddress(), at.getPort())) {
             s.getOutputStream().write("get weight app/s1\n".getBytes(StandardCharsets.US_ASCII));
-            assertEquals("2 (initial 2)\n",
+            assertEquals("2 (initial 2)\n\n",
                     new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
         }
     }
@@ -169,6 +169,58 @@ class RuntimeApiTest {
         assertEquals(AdminFixture.STATS.csv(), socat("show stat"), "the live one still answers");
     }
 
+    @Test
+    void hatopReadsInfoAndStatsInInteractiveMode() throws Exception {
+        // A CSV line as wide as HAProxy 2.6's, so that hatop's parser takes it (iid 1, sid 0).
+        String[] cols = new String[100];
+        java.util.Arrays.fill(cols, "");
+        cols[0] = "web";
+        cols[1] = "FRONTEND";
+        cols[27] = "1";
+        cols[28] = "0";
+        String csv = "# pxname,svname\n" + String.join(",", cols) + "\n";
+        dev.lb.admin.StatsView wide = new dev.lb.admin.StatsView() {
+            @Override
+            public String csv() {
+                return csv;
+            }
+
+            @Override
+            public String prometheus() {
+                return "";
+            }
+
+            @Override
+            public String html(dev.lb.admin.StatsPage page, dev.lb.admin.AdminStatus status) {
+                return "";
+            }
+        };
+        Path hatopSocket = dir.resolve("hatop.sock");
+        RuntimeServer forHatop = new RuntimeServer(new RuntimeCommands(fx.tables, wide, fx, "1.2.3"));
+        try {
+            forHatop.listenUnix(hatopSocket);
+            // hatop's own socket and parsing code, without its curses screen.
+            String script = String.join("\n",
+                    "import runpy, sys",
+                    "h = runpy.run_path('/usr/bin/hatop', run_name='hatop')",
+                    "s = h['Socket'](sys.argv[1])",
+                    "s.connect()",
+                    "d = h['SocketData'](s)",
+                    "d.update_info()",
+                    "d.update_stat()",
+                    "print(d.info['software_name'], d.info['software_version'], d.info['pid'], d.pxcount)",
+                    "s.close()");
+            Process p = new ProcessBuilder("python3", "-c", script, hatopSocket.toString())
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "hatop did not finish");
+            assertEquals(0, p.exitValue(), out);
+            assertEquals("lb 1.2.3 " + ProcessHandle.current().pid() + " 1\n", out);
+        } finally {
+            forHatop.close();
+        }
+    }
+
     private Server server(String name) {
         return fx.tables.get().backends().get("app").servers().stream().filter(s -> s.name().equals(name))
                 .findFirst().orElseThrow();
@@ -178,7 +230,10 @@ class RuntimeApiTest {
         return socat(socket, command);
     }
 
-    /** {@code echo COMMAND | socat stdio UNIX-CONNECT:SOCKET}, the way scripts use the stats socket. */
+    /**
+     * {@code echo COMMAND | socat stdio UNIX-CONNECT:SOCKET}, the way scripts use the stats socket;
+     * the answer without the empty line that ends it.
+     */
     static String socat(Path socket, String command) throws Exception {
         Process p = new ProcessBuilder("socat", "-t", "5", "stdio", "UNIX-CONNECT:" + socket)
                 .redirectErrorStream(true).start();
@@ -187,7 +242,8 @@ class RuntimeApiTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(10, TimeUnit.SECONDS), "socat did not finish");
         assertEquals(0, p.exitValue(), "socat failed: " + out);
-        return out;
+        assertTrue(out.endsWith("\n"), "HAProxy ends each answer with an empty line: '" + out + "'");
+        return out.substring(0, out.length() - 1);
     }
 
     private static String read(InputStream in, int n) throws IOException {
