@@ -11,8 +11,8 @@ import java.util.concurrent.Executor;
  * One runtime API connection, in HAProxy's two modes: by default one line of commands
  * (separated by {@code ;}) is answered and the connection closed, as {@code socat} scripts
  * expect; after {@code prompt} the connection stays open and each answer is followed by
- * {@code "\n> "} (what {@code hatop} drives). Every answer ends with an empty line, as HAProxy's. Commands run off the event loop (a
- * reload waits for the reload thread), one after the other.
+ * {@code "\n> "} (what {@code hatop} drives). Every answer ends with an empty line, as HAProxy's.
+ * Commands run off the event loop (a reload waits for the reload thread), one after the other.
  */
 final class RuntimeHandler extends SimpleChannelInboundHandler<String> {
 
