@@ -1,14 +1,26 @@
 package dev.lb.server;
 
+import dev.lb.admin.AdminControl;
+import dev.lb.admin.AdminServer;
+import dev.lb.admin.AdminStatus;
+import dev.lb.admin.StatsView;
+import dev.lb.admin.runtime.RuntimeCommands;
+import dev.lb.admin.stats.LiveStats;
+import dev.lb.admin.runtime.RuntimeServer;
+import dev.lb.core.config.ConfigProblem;
 import dev.lb.core.table.RoutingTable;
 import dev.lb.core.table.TableRef;
 import dev.lb.http.HttpProxy;
 import dev.lb.http.Transport;
 import dev.lb.http.check.HealthChecker;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -32,6 +44,13 @@ public final class LbServer implements AutoCloseable {
     private final Reloader reloader;
     private final ListenerManager listeners;
     private final HealthChecker checker;
+    private final Instant startedAt = Instant.now();
+    // The admin plane has its own NIO loop: its work never delays the data plane's loops.
+    private final EventLoopGroup adminLoop = new MultiThreadIoEventLoopGroup(1,
+            new DefaultThreadFactory("lb-admin", true), NioIoHandler.newFactory());
+    private AdminServer admin;
+    private LiveStats stats;
+    private RuntimeServer runtime;
     private FileWatcher watcher;
 
     private LbServer(ProcessConfig config) {
@@ -88,9 +107,64 @@ public final class LbServer implements AutoCloseable {
                         + "); reload with SIGHUP");
             }
         }
+        stats = new LiveStats(tables);
+        startAdmin(stats);
         LOG.log(System.Logger.Level.INFO, "lb " + Main.version() + " serving table version "
                 + tables.get().version()
                 + " on " + transport.name());
+    }
+
+    /**
+     * Starts the admin HTTP plane and the runtime API. Unlike a frontend bind, a failure here
+     * does not stop lb: traffic keeps flowing and the error is logged (the admin plane is how
+     * one looks at lb, not what it is for; a second lb on the same host would otherwise not
+     * start at all because of :1936).
+     */
+    private void startAdmin(StatsView stats) {
+        AdminControl control = new Control();
+        admin = new AdminServer(tables, stats, control, config.adminBind(), config.adminUsers(), adminLoop);
+        try {
+            admin.start();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "admin plane not served: " + e.getMessage());
+        }
+        runtime = new RuntimeServer(new RuntimeCommands(tables, stats, control, Main.version()));
+        try {
+            runtime.listenUnix(config.adminSocket());
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "runtime API socket not served: " + e.getMessage());
+        }
+        if (config.adminRuntimeBind().isPresent()) {
+            try {
+                runtime.listenTcp(config.adminRuntimeBind().get());
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.ERROR, "runtime API not served on TCP: " + e.getMessage());
+            }
+        }
+    }
+
+    /** The admin HTTP plane (for tests: where it listens). */
+    public AdminServer admin() {
+        return admin;
+    }
+
+    /** What the admin plane may ask of this server. */
+    private final class Control implements AdminControl {
+        @Override
+        public ReloadResult reload(String cause) {
+            Reloader.Outcome o = LbServer.this.reload(cause);
+            return new ReloadResult(o.applied() || o.unchanged(), o.version(),
+                    o.errors().stream().map(ConfigProblem::format).toList());
+        }
+
+        @Override
+        public AdminStatus status() {
+            Reloader.Outcome o = reloader.last();
+            List<String> errors = o == null ? List.of()
+                    : o.errors().stream().map(ConfigProblem::format).toList();
+            RoutingTable t = tables.get();
+            return new AdminStatus(t.version(), t.sources(), startedAt, reloader.lastAt(), errors);
+        }
     }
 
     /** The current table holder (read-only use outside the server). */
@@ -135,6 +209,16 @@ public final class LbServer implements AutoCloseable {
      * the event loops. Idempotent.
      */
     public void stop(Duration drain) {
+        if (runtime != null) {
+            runtime.close();
+        }
+        if (admin != null) {
+            admin.close();
+        }
+        if (stats != null) {
+            stats.close();
+        }
+        adminLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         try {
             if (watcher != null) {
                 watcher.close();

@@ -15,13 +15,14 @@ import sun.misc.Signal;
 
 /**
  * The {@code lb} command line (SPEC section 1): run, {@code -c} to validate like
- * {@code haproxy -c}, {@code version}.
+ * {@code haproxy -c}, {@code reload}, {@code version}.
  */
 public final class Main {
 
     static final String USAGE = String.join("\n",
             "usage: lb [-f FILE]... [--conf lb.conf]     run (serves examples/haproxy.cfg without -f)",
             "       lb -c -f FILE [-f FILE]...            check the configuration and exit",
+            "       lb reload [--conf lb.conf]            make the running lb re-read its files now",
             "       lb version                            print the version");
 
     private Main() {
@@ -53,10 +54,6 @@ public final class Main {
             case "help":
                 out.println(USAGE);
                 return 0;
-            case "reload":
-                err.println("lb reload: the runtime socket and /api/reload arrive with the admin plane; "
-                        + "until then send SIGHUP to the lb process (kill -HUP <pid>) or rewrite the file");
-                return 2;
             default:
                 break;
         }
@@ -66,6 +63,9 @@ public final class Main {
         } catch (ProcessConfig.Invalid e) {
             err.println("lb: " + e.getMessage());
             return 2;
+        }
+        if (args.command().equals("reload")) {
+            return new ReloadCommand(config, out, err).run();
         }
         List<Path> files = new ArrayList<>(config.files());
         files.addAll(args.files());

@@ -29,6 +29,7 @@ public record ProcessConfig(
         InetSocketAddress adminBind,
         Path adminSocket,
         String adminAuth,
+        Optional<InetSocketAddress> adminRuntimeBind,
         List<String> etcdEndpoints,
         Optional<String> consulAddress,
         Optional<String> consulTag,
@@ -46,15 +47,33 @@ public record ProcessConfig(
     /** The same configuration serving {@code newFiles} (the {@code -f} files) instead. */
     public ProcessConfig withFiles(List<Path> newFiles) {
         return new ProcessConfig(id, List.copyOf(newFiles), httpBind, httpsBind, adminBind, adminSocket,
-                adminAuth, etcdEndpoints, consulAddress, consulTag, consulHostSuffix, dnsServers, dnsHoldValid,
-                drainTimeout, threads);
+                adminAuth, adminRuntimeBind, etcdEndpoints, consulAddress, consulTag, consulHostSuffix,
+                dnsServers, dnsHoldValid, drainTimeout, threads);
     }
 
     /** The same configuration with another drain timeout. */
     public ProcessConfig withDrainTimeout(Duration timeout) {
         return new ProcessConfig(id, files, httpBind, httpsBind, adminBind, adminSocket, adminAuth,
-                etcdEndpoints, consulAddress, consulTag, consulHostSuffix, dnsServers, dnsHoldValid, timeout,
-                threads);
+                adminRuntimeBind, etcdEndpoints, consulAddress, consulTag, consulHostSuffix, dnsServers,
+                dnsHoldValid, timeout, threads);
+    }
+
+    /** The same configuration with the admin plane on {@code bind} and the runtime API at {@code socket}. */
+    public ProcessConfig withAdmin(InetSocketAddress bind, Path socket) {
+        return new ProcessConfig(id, files, httpBind, httpsBind, bind, socket, adminAuth, adminRuntimeBind,
+                etcdEndpoints, consulAddress, consulTag, consulHostSuffix, dnsServers, dnsHoldValid,
+                drainTimeout, threads);
+    }
+
+    /** {@code lb.admin.auth} as {@code user:password} pairs (comma or space separated); empty for none. */
+    public List<String> adminUsers() {
+        List<String> users = new ArrayList<>();
+        for (String u : adminAuth.split("[,\\s]+")) {
+            if (!u.isEmpty()) {
+                users.add(u);
+            }
+        }
+        return List.copyOf(users);
     }
 
     /** Environment variable → key. Later entries win when both are set. */
@@ -68,6 +87,7 @@ public record ProcessConfig(
         m.put("LB_HTTPS_BIND", "lb.https.bind");
         m.put("LB_ADMIN_BIND", "lb.admin.bind");
         m.put("LB_ADMIN_SOCKET", "lb.admin.socket");
+        m.put("LB_ADMIN_AUTH", "lb.admin.auth");
         m.put("ETCD_NODE", "lb.etcd.endpoints");
         m.put("ETCD_ENDPOINTS", "lb.etcd.endpoints");
         m.put("CONSUL_HTTP_ADDR", "lb.consul.address");
@@ -175,7 +195,8 @@ public record ProcessConfig(
                     bind("lb.https.bind"),
                     bind("lb.admin.bind"),
                     Path.of(string("lb.admin.socket")),
-                    string("lb.admin.auth"),
+                    auth("lb.admin.auth"),
+                    optionalBind("lb.admin.runtime-bind"),
                     list("lb.etcd.endpoints"),
                     optional("lb.consul.address"),
                     optional("lb.consul.tag"),
@@ -232,6 +253,20 @@ public record ProcessConfig(
             } catch (ConfigException e) {
                 throw bad(key, "'" + c.getValue(key).unwrapped() + "' is not a duration (e.g. 30s, 500ms)");
             }
+        }
+
+        private String auth(String key) throws Invalid {
+            String v = string(key);
+            for (String u : v.split("[,\\s]+")) {
+                if (!u.isEmpty() && u.indexOf(':') <= 0) {
+                    throw bad(key, "'" + u + "' must be user:password");
+                }
+            }
+            return v;
+        }
+
+        private Optional<InetSocketAddress> optionalBind(String key) throws Invalid {
+            return string(key).isEmpty() ? Optional.empty() : Optional.of(bind(key));
         }
 
         private InetSocketAddress bind(String key) throws Invalid {

@@ -29,6 +29,7 @@ final class Reloader {
     private List<ConfigText> lastApplied = List.of();
     private List<ConfigText> lastRejected = List.of();
     private volatile Outcome last;
+    private volatile java.time.Instant lastAt = java.time.Instant.now();
 
     Reloader(ConfigFiles files, TableRef tables) {
         this.files = files;
@@ -62,12 +63,18 @@ final class Reloader {
         }
         report(cause, outcome);
         last = outcome;
+        lastAt = java.time.Instant.now();
         return outcome;
     }
 
     /** The outcome of the latest reload, for the admin plane; {@code null} before the first. */
     Outcome last() {
         return last;
+    }
+
+    /** When the latest reload finished. */
+    java.time.Instant lastAt() {
+        return lastAt;
     }
 
     private Outcome compileAndPublish(List<ConfigText> texts) {

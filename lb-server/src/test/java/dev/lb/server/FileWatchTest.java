@@ -5,13 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lb.server.testing.Await;
 import dev.lb.server.testing.FreePort;
+import dev.lb.server.testing.TestConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,7 +33,7 @@ class FileWatchTest {
         Files.writeString(v2.resolve("haproxy.cfg"), config(port, "127.0.0.3:9001"));
         Files.createSymbolicLink(dir.resolve("..data"), v1.getFileName());
         Path cfg = Files.createSymbolicLink(dir.resolve("haproxy.cfg"), Path.of("..data", "haproxy.cfg"));
-        ProcessConfig pc = ProcessConfig.load(Optional.empty(), Map.of()).withFiles(List.of(cfg))
+        ProcessConfig pc = TestConfig.isolated().withFiles(List.of(cfg))
                 .withDrainTimeout(Duration.ofMillis(200));
         try (LbServer lb = LbServer.start(pc)) {
             assertEquals("127.0.0.2", serverHost(lb));
@@ -49,7 +48,7 @@ class FileWatchTest {
     void aRejectedFileIsNotRecompiledForUnrelatedChangesNextToIt() throws Exception {
         int port = FreePort.on("127.0.0.1");
         Path cfg = Files.writeString(dir.resolve("haproxy.cfg"), config(port, "127.0.0.2:9001"));
-        ProcessConfig pc = ProcessConfig.load(Optional.empty(), Map.of()).withFiles(List.of(cfg))
+        ProcessConfig pc = TestConfig.isolated().withFiles(List.of(cfg))
                 .withDrainTimeout(Duration.ofMillis(200));
         try (LbServer lb = LbServer.start(pc)) {
             Files.writeString(cfg, "frontend broken\n    frobnicate\n");

@@ -10,6 +10,7 @@ import dev.lb.http.RawHttpClient;
 import dev.lb.http.Transport;
 import dev.lb.server.testing.Await;
 import dev.lb.server.testing.FreePort;
+import dev.lb.server.testing.TestConfig;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -17,8 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -59,7 +58,7 @@ class HealthCheckReloadTest {
             int port = FreePort.on("127.0.0.1");
             Path cfg = dir.resolve("haproxy.cfg");
             Files.writeString(cfg, config(port, kept, gone));
-            ProcessConfig pc = ProcessConfig.load(Optional.empty(), Map.of()).withFiles(List.of(cfg))
+            ProcessConfig pc = TestConfig.isolated().withFiles(List.of(cfg))
                     .withDrainTimeout(Duration.ofSeconds(1));
             try (LbServer lb = LbServer.start(pc)) {
                 InetSocketAddress to = new InetSocketAddress("127.0.0.1", port);

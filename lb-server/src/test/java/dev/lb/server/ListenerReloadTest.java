@@ -8,6 +8,7 @@ import dev.lb.http.RawHttpClient;
 import dev.lb.server.testing.Await;
 import dev.lb.server.testing.FreePort;
 import dev.lb.server.testing.NamedBackends;
+import dev.lb.server.testing.TestConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -15,8 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -156,7 +155,7 @@ class ListenerReloadTest {
     }
 
     private ProcessConfig config(Duration drain) throws ProcessConfig.Invalid {
-        return ProcessConfig.load(Optional.empty(), Map.of()).withFiles(List.of(cfg)).withDrainTimeout(drain);
+        return TestConfig.isolated().withFiles(List.of(cfg)).withDrainTimeout(drain);
     }
 
     private void write(String frontends) throws IOException {

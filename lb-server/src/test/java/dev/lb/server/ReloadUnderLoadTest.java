@@ -11,6 +11,7 @@ import dev.lb.core.testing.FakeRequest;
 import dev.lb.http.RawHttpClient;
 import dev.lb.server.testing.FreePort;
 import dev.lb.server.testing.NamedBackends;
+import dev.lb.server.testing.TestConfig;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,8 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -63,7 +62,7 @@ class ReloadUnderLoadTest {
             Path cfg = dir.resolve("haproxy.cfg");
             Files.writeString(cfg, config(0, port, addresses));
             List<Published> published = new CopyOnWriteArrayList<>();
-            ProcessConfig pc = ProcessConfig.load(Optional.empty(), Map.of()).withFiles(List.of(cfg))
+            ProcessConfig pc = TestConfig.isolated().withFiles(List.of(cfg))
                     .withDrainTimeout(Duration.ofSeconds(1));
             ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
             AtomicBoolean running = new AtomicBoolean(true);

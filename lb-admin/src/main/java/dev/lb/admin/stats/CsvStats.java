@@ -165,8 +165,8 @@ final class CsvStats {
         ServerCounters c = s.counters();
         Row r = new Row(p, s.name(), TYPE_SERVER, sid).traffic(c).upstream(c)
                 .set("status", StatsStatus.of(s))
-                .set("weight", s.weight())
-                .set("uweight", s.weight())
+                .set("weight", s.effectiveWeight())
+                .set("uweight", s.effectiveWeight())
                 .set("act", s.backup() ? 0 : 1)
                 .set("bck", s.backup() ? 1 : 0)
                 .set("lastchg", c.secondsSinceChange())
@@ -208,7 +208,7 @@ final class CsvStats {
                     bck++;
                 } else {
                     act++;
-                    weight += s.weight();
+                    weight += s.effectiveWeight();
                 }
             }
             lastChange = Math.min(lastChange, s.counters().secondsSinceChange());

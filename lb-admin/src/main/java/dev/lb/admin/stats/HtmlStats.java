@@ -151,7 +151,7 @@ final class HtmlStats {
         td(sb, "status", status + " " + duration(c.secondsSinceChange()));
         td(sb, "last_chk", s.check() ? s.state().lastCheck().map(r -> r.status().name() + " in "
                 + r.duration().toMillis() + "ms").orElse("") : "");
-        td(sb, "weight", s.weight());
+        td(sb, "weight", s.effectiveWeight());
         td(sb, "act", s.backup() ? "-" : "Y");
         td(sb, "bck", s.backup() ? "Y" : "-");
         td(sb, "chkfail", s.check() ? Long.toString(c.failedChecks()) : "");
@@ -177,7 +177,7 @@ final class HtmlStats {
                     bck++;
                 } else {
                     act++;
-                    weight += s.weight();
+                    weight += s.effectiveWeight();
                 }
             }
         }

@@ -136,7 +136,7 @@ final class StatsMeters {
         // Status and weight come from the newest table's server, not from the counters.
         m.add(gauge("lb.server.up", tags, r, x -> StatsStatus.serving((Server) x.current) ? 1 : 0,
                 "1 when UP or not checked, 0 when DOWN or in maintenance"));
-        m.add(gauge("lb.server.weight", tags, r, x -> ((Server) x.current).weight(), "configured weight"));
+        m.add(gauge("lb.server.weight", tags, r, x -> ((Server) x.current).effectiveWeight(), "weight in use (configured, or set at run time)"));
         m.add(counter("lb.server.check.failures", tags, c, ServerCounters::failedChecks,
                 "failed health checks"));
         m.add(counter("lb.server.check.downs", tags, c, ServerCounters::downTransitions,

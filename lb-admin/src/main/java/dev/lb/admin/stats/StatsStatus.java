@@ -1,5 +1,6 @@
 package dev.lb.admin.stats;
 
+import dev.lb.core.table.AdminState;
 import dev.lb.core.table.Backend;
 import dev.lb.core.table.Server;
 
@@ -17,18 +18,24 @@ final class StatsStatus {
     private StatsStatus() {
     }
 
+    static final String DRAIN = "DRAIN";
+
     /**
-     * A server's status. The one place that decides it: admin states from the runtime API
-     * (MAINT, DRAIN) are to be added here.
+     * A server's status, in HAProxy's precedence: maintenance (the runtime API, or
+     * {@code disabled} in the file), then a failed health check, then draining (admin state
+     * DRAIN, or a run-time weight of 0), then "no check" or UP.
      */
     static String of(Server s) {
-        if (s.disabled()) {
+        if (s.adminState() == AdminState.MAINT) {
             return MAINT;
         }
-        if (!s.check()) {
-            return NO_CHECK;
+        if (s.check() && s.state().checkDown()) {
+            return DOWN;
         }
-        return s.state().checkDown() ? DOWN : UP;
+        if (s.adminState() == AdminState.DRAIN || s.effectiveWeight() == 0 && s.weight() != 0) {
+            return DRAIN;
+        }
+        return s.check() ? UP : NO_CHECK;
     }
 
     /** Whether the server can take traffic, as far as its status says. */

@@ -31,7 +31,7 @@ final class LeastConnBalancer extends PoolBalancer {
                 continue;
             }
             long a = s.state().active();
-            long w = s.weight();
+            long w = s.effectiveWeight();
             // a / w < bestActive / bestWeight, without division; strict so the first tie wins.
             if (best == null || a * bestWeight < bestActive * w) {
                 best = s;

@@ -1,8 +1,10 @@
 package dev.lb.core.balance;
 
 import dev.lb.core.table.Server;
+import dev.lb.core.table.ServerState;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -16,22 +18,61 @@ import java.util.List;
  */
 abstract class PoolBalancer implements Balancer {
 
-    /** Servers eligible for the algorithm: not backup, not disabled, weight above 0. */
+    /**
+     * The non-backup servers. Disabled and weight-0 servers are candidates too: the runtime API
+     * can enable them or give them a weight while this table serves; {@link Server#usable()}
+     * keeps them out meanwhile.
+     */
     protected final Server[] active;
     private final Server[] backups;
+    private volatile Weighted weighted = new Weighted(-1, new int[0]);
+
+    /** A weighted sequence over {@link #active} and the weight-change count it was built at. */
+    private record Weighted(long changes, int[] sequence) {
+    }
 
     PoolBalancer(List<Server> servers) {
         List<Server> a = new ArrayList<>();
         List<Server> b = new ArrayList<>();
         for (Server s : servers) {
-            // Disabled and weight-0 servers are never chosen, so they are not even candidates.
-            if (s.disabled() || s.weight() <= 0) {
-                continue;
-            }
             (s.backup() ? b : a).add(s);
         }
         this.active = a.toArray(new Server[0]);
         this.backups = b.toArray(new Server[0]);
+    }
+
+    /**
+     * One period of smooth weighted round-robin over the active servers with a weight above 0,
+     * as indexes into {@link #active}; empty when every weight is 0. Rebuilt when a weight was
+     * changed at run time, so the common path is one volatile read and a compare.
+     */
+    protected final int[] weightedSequence() {
+        Weighted w = weighted;
+        long changes = ServerState.weightChanges();
+        if (w.changes() != changes) {
+            // Racing rebuilds compute the same thing; the last one stored wins harmlessly.
+            w = new Weighted(changes, buildSequence());
+            weighted = w;
+        }
+        return w.sequence();
+    }
+
+    private int[] buildSequence() {
+        int[] index = new int[active.length];
+        int[] weights = new int[active.length];
+        int n = 0;
+        for (int i = 0; i < active.length; i++) {
+            int weight = active[i].effectiveWeight();
+            if (weight > 0) {
+                index[n] = i;
+                weights[n++] = weight;
+            }
+        }
+        int[] seq = SmoothWeightedSequence.of(Arrays.copyOf(weights, n));
+        for (int i = 0; i < seq.length; i++) {
+            seq[i] = index[seq[i]];
+        }
+        return seq;
     }
 
     @Override

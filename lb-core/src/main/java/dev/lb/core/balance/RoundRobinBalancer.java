@@ -8,28 +8,26 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * {@code balance roundrobin}: smooth weighted round-robin. All event loops share one atomic
  * cursor into a precomputed {@link SmoothWeightedSequence}; there is no lock and no per-server
- * counter to update. Unusable servers are skipped; the others keep their weight ratio.
+ * counter to update. Unusable servers are skipped; the others keep their weight ratio. A
+ * weight changed at run time rebuilds the sequence on the next pick.
  */
 final class RoundRobinBalancer extends PoolBalancer {
 
-    private final int[] sequence;
     private final AtomicLong cursor = new AtomicLong();
-    private final int probes;
 
     RoundRobinBalancer(List<Server> servers) {
         super(servers);
-        int[] weights = new int[active.length];
-        for (int i = 0; i < active.length; i++) {
-            weights[i] = active[i].weight();
-        }
-        this.sequence = SmoothWeightedSequence.of(weights);
-        // Enough to step over a few down servers; after that a plain scan bounds the cost.
-        this.probes = Math.min(sequence.length, 2 * active.length + 2);
     }
 
     @Override
     protected Server pick(InetAddress source, Server avoid) {
+        int[] sequence = weightedSequence();
         int len = sequence.length;
+        if (len == 0) {
+            return null;
+        }
+        // Enough to step over a few down servers; after that a plain scan bounds the cost.
+        int probes = Math.min(len, 2 * active.length + 2);
         int at = 0;
         for (int i = 0; i < probes; i++) {
             // A skipped slot uses up its cursor position, rather than handing the turn to the next

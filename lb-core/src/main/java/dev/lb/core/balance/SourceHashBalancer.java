@@ -14,17 +14,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class SourceHashBalancer extends PoolBalancer {
 
-    private final int[] slots;
     private final int probes;
     private final AtomicLong cursor = new AtomicLong();
 
     SourceHashBalancer(List<Server> servers) {
         super(servers);
-        int[] weights = new int[active.length];
-        for (int i = 0; i < active.length; i++) {
-            weights[i] = active[i].weight();
-        }
-        this.slots = SmoothWeightedSequence.of(weights);
         this.probes = 2 * active.length + 2;
     }
 
@@ -33,8 +27,9 @@ final class SourceHashBalancer extends PoolBalancer {
         if (source == null) {
             return scanFrom((int) Math.floorMod(cursor.getAndIncrement(), (long) active.length), avoid);
         }
+        int[] slots = weightedSequence();
         long h = hash(source.getAddress());
-        for (int i = 0; i < probes; i++) {
+        for (int i = 0; i < probes && slots.length > 0; i++) {
             int slot = (int) Math.floorMod(mix(h + i * 0x9E3779B97F4A7C15L), (long) slots.length);
             Server s = active[slots[slot]];
             if (eligible(s, avoid)) {

@@ -7,8 +7,10 @@ import static dev.lb.core.config.SectionKind.LISTEN;
 
 import dev.lb.core.balance.Algorithm;
 import dev.lb.core.table.Mode;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -251,11 +253,86 @@ final class DirectiveTable {
         OptionDirective.apply(d, new ConfigLine(line.file(), line.number(), line.from(1)), true);
     }
 
+    /**
+     * {@code stats http-request auth [realm R] unless { http_auth(LIST) }} (or {@code if !{ ... }}):
+     * the stats page asks for a user of that userlist. Other stats rules are not implemented.
+     */
+    private static void statsHttpRequest(ProxyDraft d, ConfigLine line) {
+        List<String> w = line.from(2);
+        int i = 0;
+        if (w.isEmpty() || !w.get(i++).equals("auth")) {
+            d.problems.error(line, "'stats http-request " + (w.isEmpty() ? "" : w.get(0))
+                    + "' is not implemented yet (lb has 'stats http-request auth')");
+            return;
+        }
+        if (i + 1 < w.size() && w.get(i).equals("realm")) {
+            d.statsRealm = w.get(i + 1);
+            i += 2;
+        }
+        String cond = String.join(" ", w.subList(i, w.size())).replace("!{", "! {");
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("(?:unless \\{|if ! \\{) http_auth\\(([^)]+)\\) }").matcher(cond);
+        if (!m.matches()) {
+            d.problems.error(line, "lb reads 'stats http-request auth [realm R] unless { http_auth(LIST) }' "
+                    + "(or 'if !{ http_auth(LIST) }'), not '" + cond + "'");
+            return;
+        }
+        d.statsUserlist = m.group(1);
+        d.statsUserlistLine = line;
+    }
+
+    /** {@code stats ...} in a proxy: the stats page the admin plane serves (manual 4.2 "stats"). */
     private static void stats(ProxyDraft d, ConfigLine line) {
+        if (d.kind() == DEFAULTS) {
+            d.problems.warn(line, "'stats' in a defaults section is not applied by lb; put it in the "
+                    + "listen section that serves the stats page");
+            return;
+        }
+        Arguments args = new Arguments(line, d.problems);
+        String sub = args.word(1, "enable, uri, auth, realm, refresh or hide-version");
+        if (sub == null) {
+            return;
+        }
         if (d.statsLine == null) {
             d.statsLine = line;
-            d.problems.warn(line, "the stats page is not served yet (admin plane); 'stats' lines of "
-                    + d.kind().keyword() + (d.name().isEmpty() ? "" : " '" + d.name() + "'") + " are ignored");
+        }
+        switch (sub) {
+            case "enable" -> args.noMoreThan(2);
+            case "uri" -> {
+                String uri = args.word(2, "a URI prefix");
+                if (uri != null) {
+                    args.noMoreThan(3);
+                    d.statsUri = uri;
+                }
+            }
+            case "auth" -> {
+                String cred = args.word(2, "user:password");
+                if (cred != null && cred.indexOf(':') <= 0) {
+                    d.problems.error(line, "'stats auth' expects user:password, got '" + cred + "'");
+                } else if (cred != null) {
+                    args.noMoreThan(3);
+                    d.statsUsers.add(cred);
+                }
+            }
+            case "realm" -> {
+                String realm = args.word(2, "a realm");
+                if (realm != null) {
+                    d.statsRealm = realm;
+                }
+            }
+            case "refresh" -> {
+                Duration t = args.time(2, "a delay");
+                if (t != null) {
+                    d.statsRefresh = t;
+                }
+            }
+            case "hide-version" -> d.statsHideVersion = true;
+            case "admin", "show-legends", "show-node", "show-desc", "show-modules", "scope" ->
+                    d.problems.warn(line, "'stats " + sub + "' is not shown by lb's stats page (server states "
+                            + "are changed through the runtime API); ignored");
+            case "http-request" -> statsHttpRequest(d, line);
+            default -> d.problems.error(line, "unknown 'stats' keyword '" + sub + "' in a "
+                    + d.kind().keyword() + " section (lb has enable, uri, auth, realm, refresh, hide-version)");
         }
     }
 }

@@ -4,6 +4,7 @@ import dev.lb.core.action.HttpRequestAction;
 import dev.lb.core.match.Condition;
 import dev.lb.core.table.Bind;
 import dev.lb.core.table.Server;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -34,6 +35,16 @@ final class ProxyDraft {
     final Set<String> serverNames = new HashSet<>();
     /** The first {@code stats} line of the section, or {@code null}. */
     ConfigLine statsLine;
+    /** {@code stats uri}, {@code null} for HAProxy's default. */
+    String statsUri;
+    /** {@code stats auth} credentials, {@code user:password}. */
+    final List<String> statsUsers = new ArrayList<>();
+    String statsRealm;
+    Duration statsRefresh = Duration.ZERO;
+    boolean statsHideVersion;
+    /** The userlist of {@code stats http-request auth ... http_auth(LIST)}, and its line. */
+    String statsUserlist;
+    ConfigLine statsUserlistLine;
     /** Whether this section's own lines (not its defaults) name a default backend. */
     boolean ownDefaultBackend;
 
@@ -54,7 +65,7 @@ final class ProxyDraft {
 
     /**
      * A section that only declares the stats page (the seeds' {@code listen stats}): no servers
-     * and no routing of its own. It opens no HTTP listener until the admin plane serves it.
+     * and no routing of its own. The admin plane serves it, not the HTTP data plane.
      */
     boolean isStatsOnly() {
         return statsLine != null && servers.isEmpty() && useBackends.isEmpty() && !ownDefaultBackend;

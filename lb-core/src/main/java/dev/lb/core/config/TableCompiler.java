@@ -9,6 +9,7 @@ import dev.lb.core.table.Frontend;
 import dev.lb.core.table.Mode;
 import dev.lb.core.table.RoutingTable;
 import dev.lb.core.table.Server;
+import dev.lb.core.table.StatsSection;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -16,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -44,15 +46,21 @@ final class TableCompiler {
     LoadResult compile(List<ConfigText> texts, RoutingTable previous) throws ConfigException {
         Problems problems = new Problems();
         List<Section> sections = new ConfigReader(new ConfigEnvironment(environment), problems).read(texts);
+        Map<String, List<String>> userlists = Userlists.read(sections, problems);
         List<ProxyDraft> proxies = readProxies(sections, problems);
         checkNames(proxies, problems);
         Map<String, Backend> backends = new LinkedHashMap<>();
         Map<String, ProxyDraft> backendDrafts = new HashMap<>();
+        List<StatsSection> stats = new ArrayList<>();
         for (ProxyDraft d : proxies) {
             if (d.isStatsOnly()) {
-                d.problems.warn(d.section.header(), d.kind().keyword() + " '" + d.name() + "' only declares "
-                        + "the stats page, which is not served yet: no listener is opened for it");
+                statsSection(d, userlists).ifPresent(stats::add);
                 continue;
+            }
+            if (d.statsLine != null) {
+                problems.warn(d.statsLine, "lb serves the stats page only from a section of its own (such as "
+                        + "'listen stats' with a bind and no servers); 'stats' lines of " + d.kind().keyword()
+                        + " '" + d.name() + "' are ignored");
             }
             checkMode(d, problems);
             if (d.kind().hasBackend()) {
@@ -64,7 +72,12 @@ final class TableCompiler {
         List<Frontend> frontends = new ArrayList<>();
         Map<InetSocketAddress, ConfigLine> bound = new HashMap<>();
         for (ProxyDraft d : proxies) {
-            if (!d.kind().hasFrontend() || d.isStatsOnly()) {
+            if (d.isStatsOnly()) {
+                // The admin plane listens there: it must not collide with a frontend either.
+                checkBinds(d, bound, problems);
+                continue;
+            }
+            if (!d.kind().hasFrontend()) {
                 continue;
             }
             if (d.binds.isEmpty()) {
@@ -81,7 +94,7 @@ final class TableCompiler {
             throw new ConfigException(inFileOrder(problems.errors(), texts));
         }
         List<String> sources = texts.stream().map(ConfigText::name).toList();
-        return new LoadResult(new RoutingTable(0, sources, frontends, List.copyOf(backends.values())),
+        return new LoadResult(new RoutingTable(0, sources, frontends, List.copyOf(backends.values()), stats),
                 inFileOrder(problems.warnings(), texts));
     }
 
@@ -137,8 +150,9 @@ final class TableCompiler {
                 }
                 case RESOLVERS -> problems.warn(s.header(), "resolvers section '" + s.name()
                         + "' is read but not used: DNS-resolved servers are not implemented yet");
-                case USERLIST -> problems.error(s.header(),
-                        "userlist sections (and 'http-request auth') are not implemented yet");
+                case USERLIST -> {
+                    // Read by Userlists before the proxies, which may name a userlist declared later.
+                }
                 default -> problems.error(s.header(),
                         "'" + s.kind().keyword() + "' sections are not implemented yet");
             }
@@ -196,6 +210,31 @@ final class TableCompiler {
             d.problems.warn(c.firstLine, "'http-check' is ignored because " + d.kind().keyword() + " '"
                     + d.name() + "' has no 'option httpchk'");
         }
+    }
+
+    /** The stats page a stats-only section declares, if it has somewhere to be served. */
+    private static Optional<StatsSection> statsSection(ProxyDraft d, Map<String, List<String>> userlists) {
+        List<String> users = new ArrayList<>(d.statsUsers);
+        if (d.statsUserlist != null) {
+            List<String> listed = userlists.get(d.statsUserlist);
+            if (listed == null) {
+                d.problems.error(d.statsUserlistLine, "no userlist named '" + d.statsUserlist + "'");
+            } else if (listed.isEmpty()) {
+                d.problems.error(d.statsUserlistLine, "userlist '" + d.statsUserlist + "' has no user: "
+                        + "nobody could see the stats page");
+            } else {
+                users.addAll(listed);
+            }
+        }
+        if (d.binds.isEmpty()) {
+            d.problems.warn(d.section.header(), d.kind().keyword() + " '" + d.name() + "' declares the stats "
+                    + "page but has no 'bind': it is not served (lb.admin.bind serves the page at /)");
+            return Optional.empty();
+        }
+        return Optional.of(new StatsSection(d.name(), d.binds,
+                d.statsUri != null ? d.statsUri : StatsSection.DEFAULT_URI, users,
+                d.statsRealm != null ? d.statsRealm : StatsSection.DEFAULT_REALM, d.statsRefresh,
+                d.statsHideVersion, d.section.header().location()));
     }
 
     /** A server keeps its state across a reload when its backend, name and address are unchanged. */
@@ -290,7 +329,7 @@ final class TableCompiler {
         String why = "no backend named '" + name + "'";
         for (ProxyDraft p : proxies) {
             if (p.name().equals(name) && p.isStatsOnly()) {
-                why = "'" + name + "' only declares the stats page, which is not served yet";
+                why = "'" + name + "' only declares the stats page; it has no servers";
             } else if (p.name().equals(name) && p.kind() == SectionKind.FRONTEND) {
                 why = "'" + name + "' is a frontend, not a backend";
             }

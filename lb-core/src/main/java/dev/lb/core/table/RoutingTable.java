@@ -21,9 +21,16 @@ public final class RoutingTable {
     private final List<Frontend> frontends;
     private final Map<String, Backend> backends;
     private final Map<InetSocketAddress, Frontend> frontendsByBind;
+    private final List<StatsSection> statsSections;
 
     public RoutingTable(long version, List<String> sources, List<Frontend> frontends, List<Backend> backends) {
+        this(version, sources, frontends, backends, List.of());
+    }
+
+    public RoutingTable(long version, List<String> sources, List<Frontend> frontends, List<Backend> backends,
+            List<StatsSection> statsSections) {
         this.version = version;
+        this.statsSections = List.copyOf(statsSections);
         this.sources = List.copyOf(sources);
         this.frontends = List.copyOf(frontends);
         Map<String, Backend> byName = new LinkedHashMap<>();
@@ -78,13 +85,18 @@ public final class RoutingTable {
         return frontendsByBind;
     }
 
+    /** The sections that serve the stats page ({@code stats enable}), for the admin plane. */
+    public List<StatsSection> statsSections() {
+        return statsSections;
+    }
+
     public Optional<Backend> backend(String name) {
         return Optional.ofNullable(backends.get(name));
     }
 
     /** The same table under another version number (for publishing a freshly built one). */
     public RoutingTable withVersion(long newVersion) {
-        return new RoutingTable(newVersion, sources, frontends, List.copyOf(backends.values()));
+        return new RoutingTable(newVersion, sources, frontends, List.copyOf(backends.values()), statsSections);
     }
 
     /**
@@ -98,6 +110,9 @@ public final class RoutingTable {
         }
         for (Backend b : backends.values()) {
             sb.append(b.describe());
+        }
+        for (StatsSection s : statsSections) {
+            sb.append(s.describe());
         }
         return sb.toString();
     }

@@ -75,6 +75,21 @@ public final class Server {
         return weight;
     }
 
+    /** The weight balancers use now: {@link #weight()} unless changed at run time ({@code set weight}). */
+    public int effectiveWeight() {
+        return state.effectiveWeight(weight);
+    }
+
+    /** READY, DRAIN or MAINT: set at run time, else MAINT for {@code disabled} and READY otherwise. */
+    public AdminState adminState() {
+        return state.adminState().orElse(disabled ? AdminState.MAINT : AdminState.READY);
+    }
+
+    /** Sets the run-time weight (0 to 256), kept across reloads that leave this server's weight as it is. */
+    public void setWeight(int newWeight) {
+        state.setWeight(newWeight, weight);
+    }
+
     public boolean backup() {
         return backup;
     }
@@ -155,11 +170,12 @@ public final class Server {
     }
 
     /**
-     * Whether a balancer may pick it now: not disabled, not DOWN by its health checks, not marked
-     * failing, under maxconn.
+     * Whether a balancer may pick it now: READY (not disabled, drained or in maintenance), weight
+     * above 0, not DOWN by its health checks, not marked failing, under maxconn.
      */
     public boolean usable() {
-        return !disabled && !down() && !state.isFailing() && (maxconn == 0 || state.active() < maxconn);
+        return adminState() == AdminState.READY && effectiveWeight() > 0 && !down() && !state.isFailing()
+                && (maxconn == 0 || state.active() < maxconn);
     }
 
     /**

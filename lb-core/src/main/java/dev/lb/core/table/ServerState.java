@@ -2,6 +2,7 @@ package dev.lb.core.table;
 
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The mutable part of a server: what balancers and the data plane share at run time. It is
@@ -9,7 +10,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ServerState {
 
+    /**
+     * Bumped by every run-time weight change of any server: weighted balancers compare it with
+     * the value their sequence was built from (one volatile read per pick) and rebuild on change.
+     */
+    private static final AtomicLong WEIGHT_CHANGES = new AtomicLong();
+
     private final AtomicInteger active = new AtomicInteger();
+    // Run-time administration (runtime API): null / -1 mean "as configured".
+    private volatile AdminState adminState;
+    private volatile int weightOverride = -1;
+    private volatile int weightOverrideBase = -1;
     private volatile long downUntilNanos;
 
     // Health-check state: written by the one checker of this server, read by balancers anywhere.
@@ -100,5 +111,47 @@ public final class ServerState {
         lastCheck = null;
         successes = 0;
         failures = 0;
+    }
+
+    /**
+     * The state set at run time ({@code disable server}, {@code set server ... state}), if any.
+     * Empty means the configuration decides ({@code disabled} = MAINT, else READY).
+     */
+    public Optional<AdminState> adminState() {
+        return Optional.ofNullable(adminState);
+    }
+
+    /** Sets the run-time admin state; it overrides the configuration until the server is removed. */
+    public void setAdminState(AdminState state) {
+        adminState = state;
+    }
+
+    /**
+     * The weight in effect for a server configured with {@code configured}: the one set with
+     * {@code set weight}, as long as the configured weight is still the one it was set over.
+     * Like HAProxy's server-state file, a reload that changes the weight in the file lets the
+     * file win; a reload that leaves it alone keeps the run-time weight.
+     */
+    public int effectiveWeight(int configured) {
+        int w = weightOverride;
+        return w >= 0 && weightOverrideBase == configured ? w : configured;
+    }
+
+    /**
+     * Sets the run-time weight (0 to 256) of a server now configured with {@code configured};
+     * balancers follow it from their next pick.
+     */
+    public synchronized void setWeight(int weight, int configured) {
+        if (weight < 0 || weight > 256) {
+            throw new IllegalArgumentException("weight must be 0 to 256, got " + weight);
+        }
+        weightOverrideBase = configured;
+        weightOverride = weight;
+        WEIGHT_CHANGES.incrementAndGet();
+    }
+
+    /** How many run-time weight changes happened in this process (see {@link #setWeight}). */
+    public static long weightChanges() {
+        return WEIGHT_CHANGES.get();
     }
 }

@@ -41,8 +41,9 @@ public final class HealthChecker implements AutoCloseable {
         Map<ServerState, ServerCheck> next = new IdentityHashMap<>();
         for (Backend b : table.backends().values()) {
             for (Server s : b.servers()) {
-                // A disabled server is in maintenance: HAProxy does not check it either.
-                if (!s.check() || s.disabled() || next.containsKey(s.state())) {
+                // A disabled server is in maintenance: its schedule runs but skips the probes
+                // (ServerCheck), so that 'enable server' brings its checks back.
+                if (!s.check() || next.containsKey(s.state())) {
                     continue;
                 }
                 ServerCheck c = checks.remove(s.state());

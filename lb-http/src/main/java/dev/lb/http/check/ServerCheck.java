@@ -1,5 +1,6 @@
 package dev.lb.http.check;
 
+import dev.lb.core.table.AdminState;
 import dev.lb.core.table.Backend;
 import dev.lb.core.table.CheckResult;
 import dev.lb.core.table.Server;
@@ -79,6 +80,11 @@ final class ServerCheck {
             return;
         }
         Server s = server;
+        if (s.adminState() == AdminState.MAINT) {
+            // HAProxy does not check a server in maintenance; it resumes when the server leaves it.
+            schedule(s.inter().toNanos());
+            return;
+        }
         probe = CheckProbe.start(transport, loop, s, backend, this::onResult);
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lb.core.table.AdminState;
 import dev.lb.core.table.Backend;
 import dev.lb.core.table.CheckStatus;
 import dev.lb.core.table.HttpCheck;
@@ -115,6 +116,24 @@ class HealthCheckerTest {
         await("a still checked", () -> a.connections() > checksBeforeRestart);
         assertTrue(logLine("Server be/b is UP").contains("reason: Layer4 check passed"));
         await("traffic reaches b again", () -> answeredBy(proxy, "b"));
+    }
+
+    @Test
+    void serverInMaintenanceIsNotCheckedUntilItIsReadyAgain() throws Exception {
+        HttpBackend a = net.backend("a");
+        HttpBackend b = net.backend("b");
+        Server sa = checked(a);
+        Server sb = checked(b);
+        proxyFor(HttpBackendExtension.backendOf("be", sa, sb).build());
+        await("b checked", () -> b.connections() >= 1);
+        sb.state().setAdminState(AdminState.MAINT);
+        // One check may already be under way when the state changes.
+        int bAtMaint = b.connections() + 1;
+        int aAtMaint = a.connections();
+        await("a checked five more times", () -> a.connections() >= aAtMaint + 5);
+        assertTrue(b.connections() <= bAtMaint, "b was checked in maintenance: " + b.connections());
+        sb.state().setAdminState(AdminState.READY);
+        await("b checked again once READY", () -> b.connections() > bAtMaint);
     }
 
     @Test

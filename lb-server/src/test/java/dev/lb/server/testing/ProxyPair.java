@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -101,7 +100,7 @@ public final class ProxyPair implements AutoCloseable {
         HaproxyProcess h = null;
         try {
             h = HaproxyProcess.start(hapDir, render(template, hapPort, refused), haproxyAddress);
-            lb = LbServer.start(ProcessConfig.load(Optional.empty(), Map.of())
+            lb = LbServer.start(TestConfig.isolated()
                     .withFiles(List.of(lbCfg)).withDrainTimeout(Duration.ofMillis(200)));
         } catch (Exception | AssertionError e) {
             if (h != null) {

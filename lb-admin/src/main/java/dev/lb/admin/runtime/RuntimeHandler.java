@@ -1,0 +1,85 @@
+package dev.lb.admin.runtime;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * One runtime API connection, in HAProxy's two modes: by default one line of commands
+ * (separated by {@code ;}) is answered and the connection closed, as {@code socat} scripts
+ * expect; after {@code prompt} the connection stays open and each answer is followed by
+ * {@code "\n> "} (what {@code hatop} drives). Every answer ends with an empty line, as HAProxy's.
+ * Commands run off the event loop (a reload waits for the reload thread), one after the other.
+ */
+final class RuntimeHandler extends SimpleChannelInboundHandler<String> {
+
+    private final RuntimeCommands commands;
+    private final Executor blocking;
+    private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+    // Read and written only in the chain of commands, which runs one at a time.
+    private volatile boolean prompt;
+    private volatile boolean closing;
+
+    RuntimeHandler(RuntimeCommands commands, Executor blocking) {
+        this.commands = commands;
+        this.blocking = blocking;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, String line) {
+        tail = tail.thenRunAsync(() -> run(ctx, line), blocking);
+    }
+
+    private void run(ChannelHandlerContext ctx, String line) {
+        if (closing) {
+            return;
+        }
+        StringBuilder out = new StringBuilder();
+        boolean quit = false;
+        for (String cmd : line.split(";")) {
+            String c = cmd.trim();
+            if (c.isEmpty()) {
+                continue;
+            }
+            if (c.equals("quit")) {
+                quit = true;
+                break;
+            }
+            if (c.equals("prompt")) {
+                prompt = !prompt;
+            } else {
+                try {
+                    out.append(commands.execute(c));
+                } catch (RuntimeException e) {
+                    out.append("Internal error: ").append(e.getMessage()).append('\n');
+                }
+            }
+            // HAProxy ends every command's answer with an empty line, then "> " in interactive mode
+            // (cli.c, CLI_ST_PROMPT): what hatop waits for and socat scripts see.
+            out.append(prompt ? "\n> " : "\n");
+        }
+        if (quit || !prompt) {
+            closing = true;
+            ctx.writeAndFlush(out.toString()).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.writeAndFlush(out.toString());
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            // The client sent all it will: answer what is queued, then close.
+            tail = tail.thenRun(() -> ctx.channel().eventLoop().execute(ctx::close));
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+}
