@@ -1,9 +1,13 @@
 package dev.lb.core.table;
 
 import dev.lb.core.action.HttpRequestAction;
+import dev.lb.core.action.TcpRequestRule;
+import dev.lb.core.match.Conditions;
+import dev.lb.core.match.Fetch;
 import dev.lb.core.match.RequestFacts;
 import dev.lb.core.route.RouteIndex;
 import dev.lb.core.route.Rule;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -21,6 +25,8 @@ public final class Frontend {
     private final boolean httpServerClose;
     private final int maxconn;
     private final Timeouts timeouts;
+    private final Duration inspectDelay;
+    private final List<TcpRequestRule> tcpRules;
     private final String location;
 
     private Frontend(Builder b) {
@@ -34,6 +40,8 @@ public final class Frontend {
         this.httpServerClose = b.httpServerClose;
         this.maxconn = b.maxconn;
         this.timeouts = b.timeouts;
+        this.inspectDelay = b.inspectDelay;
+        this.tcpRules = List.copyOf(b.tcpRules);
         this.location = b.location;
     }
 
@@ -92,6 +100,30 @@ public final class Frontend {
         return timeouts;
     }
 
+    /** {@code tcp-request inspect-delay}: how long a mode tcp frontend waits for the first bytes. */
+    public Duration inspectDelay() {
+        return inspectDelay;
+    }
+
+    /** {@code tcp-request connection|content} rules, in order. */
+    public List<TcpRequestRule> tcpRules() {
+        return tcpRules;
+    }
+
+    /**
+     * Whether routing a new connection reads its first bytes: a content rule or a
+     * {@code use_backend} looks at the payload ({@code req_ssl_sni}, {@code req_ssl_hello_type}).
+     */
+    public boolean inspectsPayload() {
+        if (mode != Mode.TCP || inspectDelay.isZero()) {
+            return false;
+        }
+        if (tcpRules.stream().anyMatch(TcpRequestRule::content)) {
+            return true;
+        }
+        return routes.rules().stream().anyMatch(r -> Conditions.reads(r.condition(), Fetch::isPayload));
+    }
+
     public String location() {
         return location;
     }
@@ -101,7 +133,8 @@ public final class Frontend {
         StringBuilder sb = new StringBuilder("frontend ").append(name).append('\n')
                 .append("  mode ").append(mode.name().toLowerCase(java.util.Locale.ROOT)).append('\n');
         for (Bind b : binds) {
-            sb.append("  bind ").append(b.describe()).append('\n');
+            sb.append("  bind ").append(b.describe()).append(b.acceptProxy() ? " accept-proxy" : "")
+                    .append('\n');
         }
         if (maxconn > 0) {
             sb.append("  maxconn ").append(maxconn).append('\n');
@@ -113,6 +146,12 @@ public final class Frontend {
             sb.append("  option http-server-close\n");
         }
         sb.append("  timeouts ").append(TableText.timeouts(timeouts)).append('\n');
+        if (!inspectDelay.isZero()) {
+            sb.append("  tcp-request inspect-delay ").append(inspectDelay.toMillis()).append("ms\n");
+        }
+        for (TcpRequestRule r : tcpRules) {
+            sb.append("  tcp-request ").append(r.describe()).append('\n');
+        }
         for (HttpRequestAction a : actions) {
             sb.append("  http-request ").append(a.describe()).append('\n');
         }
@@ -138,6 +177,8 @@ public final class Frontend {
         private boolean httpServerClose;
         private int maxconn;
         private Timeouts timeouts = Timeouts.DEFAULTS;
+        private Duration inspectDelay = Duration.ZERO;
+        private List<TcpRequestRule> tcpRules = List.of();
         private String location = "";
 
         private Builder(String name) {
@@ -186,6 +227,16 @@ public final class Frontend {
 
         public Builder timeouts(Timeouts timeouts) {
             this.timeouts = timeouts;
+            return this;
+        }
+
+        public Builder inspectDelay(Duration inspectDelay) {
+            this.inspectDelay = inspectDelay;
+            return this;
+        }
+
+        public Builder tcpRules(List<TcpRequestRule> tcpRules) {
+            this.tcpRules = tcpRules;
             return this;
         }
 
