@@ -52,6 +52,9 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
+            if (tunnel.splice()) {
+                SpliceTail.drain(ctx.channel(), peer);
+            }
             tunnel.eof(ctx.channel());
         }
         // Anything else (the listener's drain notice included) changes nothing: a tunnel ends
