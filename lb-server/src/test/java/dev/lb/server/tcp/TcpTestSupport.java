@@ -15,21 +15,21 @@ import java.util.Optional;
 import java.util.Random;
 
 /** Shared bits of the mode tcp tests: a config in a file, lb started on it, digests of test streams. */
-final class TcpTestSupport {
+public final class TcpTestSupport {
 
-    static final String DEFAULTS = "defaults\n    mode tcp\n    timeout connect 2s\n    timeout client 30s\n"
+    public static final String DEFAULTS = "defaults\n    mode tcp\n    timeout connect 2s\n    timeout client 30s\n"
             + "    timeout server 30s\n";
 
     private TcpTestSupport() {
     }
 
-    static LbServer start(Path cfg, String text, Duration drain) throws Exception {
+    public static LbServer start(Path cfg, String text, Duration drain) throws Exception {
         Files.writeString(cfg, text);
         return LbServer.start(ProcessConfig.load(Optional.empty(), Map.of()).withFiles(List.of(cfg))
                 .withDrainTimeout(drain));
     }
 
-    static void rewrite(Path cfg, String text) throws IOException {
+    public static void rewrite(Path cfg, String text) throws IOException {
         Files.writeString(cfg, text);
     }
 
