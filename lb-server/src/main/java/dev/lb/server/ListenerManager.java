@@ -38,7 +38,8 @@ final class ListenerManager {
     private static final System.Logger LOG = System.getLogger("lb.listeners");
 
     /** One bound address, the mode it serves, and the client connections it accepted. */
-    private record Listener(InetSocketAddress address, Mode mode, Channel serverChannel, ChannelGroup children) {
+    private record Listener(InetSocketAddress address, Mode mode, Channel serverChannel,
+            ChannelGroup children) {
     }
 
     private final TableRef tables;

@@ -50,8 +50,10 @@ class TcpListenerReloadTest {
             int pc = FreePort.on("127.0.0.1");
             int pd = FreePort.on("127.0.0.1");
             Path cfg = dir.resolve("haproxy.cfg");
-            String before = TcpTestSupport.DEFAULTS + listen("a", pa, a1) + listen("b", pb, b1) + listen("c", pc, c1);
-            String after = TcpTestSupport.DEFAULTS + listen("a", pa, a1) + listen("c", pc, c2) + listen("d", pd, d1);
+            String before = TcpTestSupport.DEFAULTS + listen("a", pa, a1) + listen("b", pb, b1)
+                    + listen("c", pc, c1);
+            String after = TcpTestSupport.DEFAULTS + listen("a", pa, a1) + listen("c", pc, c2)
+                    + listen("d", pd, d1);
             try (LbServer lb = TcpTestSupport.start(cfg, before, Duration.ofSeconds(30));
                     Conn heldA = new Conn(pa);
                     Conn heldB = new Conn(pb);

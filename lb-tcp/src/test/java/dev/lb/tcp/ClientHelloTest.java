@@ -49,7 +49,8 @@ class ClientHelloTest {
 
     @Test
     void plainTextIsNotTls() {
-        ClientHello h = ClientHello.parse(Unpooled.copiedBuffer("GET / HTTP/1.1\r\n", StandardCharsets.US_ASCII));
+        ClientHello h = ClientHello.parse(Unpooled.copiedBuffer("GET / HTTP/1.1\r\n",
+                StandardCharsets.US_ASCII));
         assertTrue(h.complete(), "decided at the first byte");
         assertEquals(-1, h.helloType());
         assertNull(h.sni());

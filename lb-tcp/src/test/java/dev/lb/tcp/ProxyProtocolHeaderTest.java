@@ -18,7 +18,8 @@ class ProxyProtocolHeaderTest {
 
     @Test
     void v1IsHaproxysTextLine() {
-        ByteBuf b = ProxyProtocolHeader.encode(Server.ProxyProtocol.V1, new InetSocketAddress("192.0.2.7", 5555),
+        ByteBuf b = ProxyProtocolHeader.encode(Server.ProxyProtocol.V1,
+                new InetSocketAddress("192.0.2.7", 5555),
                 new InetSocketAddress("127.0.0.1", 3306), ByteBufAllocator.DEFAULT);
         assertEquals("PROXY TCP4 192.0.2.7 127.0.0.1 5555 3306\r\n", b.toString(StandardCharsets.US_ASCII));
         b.release();

@@ -63,7 +63,8 @@ final class TcpRequestParser {
         Optional<Supplier<dev.lb.core.match.Condition>> c =
                 ConditionParser.parse(line.from(3), d.acls, line, d.problems);
         boolean accept = action.equals("accept");
-        c.ifPresent(cond -> d.tcpRules.add(() -> new TcpRequestRule(content, accept, cond.get(), line.location())));
+        c.ifPresent(cond -> d.tcpRules.add(() -> new TcpRequestRule(content, accept, cond.get(),
+                line.location())));
         if (d.tcpRuleLine == null) {
             d.tcpRuleLine = line;
         }

@@ -42,7 +42,8 @@ class TcpRedisTest {
     void startRedis() throws Exception {
         assumeTrue(Files.isExecutable(REDIS), "redis-server is not installed (bin/test installs it)");
         redisPort = FreePort.on("127.0.0.2");
-        redis = new ProcessBuilder(REDIS.toString(), "--port", Integer.toString(redisPort), "--bind", "127.0.0.2",
+        redis = new ProcessBuilder(REDIS.toString(), "--port", Integer.toString(redisPort),
+                "--bind", "127.0.0.2",
                 "--save", "", "--appendonly", "no", "--dir", dir.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
         Await.until("redis-server accepts connections", Duration.ofSeconds(20),
@@ -66,7 +67,8 @@ class TcpRedisTest {
         String cfg = TcpTestSupport.DEFAULTS + "listen redis\n    bind 127.0.0.1:" + lbPort + "\n"
                 + "    server r1 127.0.0.2:" + redisPort + " check inter 1s\n";
         try (LbServer lb = TcpTestSupport.start(dir.resolve("haproxy.cfg"), cfg, Duration.ofSeconds(1))) {
-            Result bench = run("redis-benchmark", "-h", "127.0.0.1", "-p", Integer.toString(lbPort), "-n", "4000",
+            Result bench = run("redis-benchmark", "-h", "127.0.0.1", "-p", Integer.toString(lbPort),
+                    "-n", "4000",
                     "-c", "8", "-d", "1024", "-t", "set,get,lpush,lrange_100", "-q");
             assertEquals(0, bench.exit, "redis-benchmark exit status; output:\n" + bench.out);
             String lower = bench.out.toLowerCase(Locale.ROOT);
@@ -81,13 +83,15 @@ class TcpRedisTest {
             String hexValue = java.util.HexFormat.of().formatHex(value);
             Path file = dir.resolve("value");
             Files.writeString(file, hexValue);
-            Result set = runWithInput(file, "redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(lbPort), "-x",
+            Result set = runWithInput(file, "redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(lbPort),
+                    "-x",
                     "set", "big");
             assertEquals("OK", set.out.trim(), "SET through lb");
             Result direct = run("redis-cli", "-h", "127.0.0.2", "-p", Integer.toString(redisPort), "--raw",
                     "strlen", "big");
             assertEquals(Integer.toString(hexValue.length()), direct.out.trim(), "redis holds the whole value");
-            Result back = run("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(lbPort), "--raw", "get", "big");
+            Result back = run("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(lbPort), "--raw",
+                    "get", "big");
             assertEquals(hexValue, back.out.strip(), "GET through lb returns the value intact");
         }
     }

@@ -85,7 +85,8 @@ class TcpRelayTest {
                 after.merge(greeting(), 1, Integer::sum);
             }
             assertFalse(after.containsKey("b"), "no connection answered by the stopped server: " + after);
-            assertEquals(12, after.values().stream().mapToInt(Integer::intValue).sum(), "every connection served");
+            assertEquals(12, after.values().stream().mapToInt(Integer::intValue).sum(),
+                    "every connection served");
             assertTrue(after.containsKey("a") && after.containsKey("c"), "both live servers used: " + after);
         }
     }
@@ -119,8 +120,7 @@ class TcpRelayTest {
                 out.write(chunk);
             }
             s.shutdownOutput();
-            String answer = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))
-                    .readLine();
+            String answer = reader(s).readLine();
             assertEquals(BULK + " " + TcpTestSupport.hex(sent), answer,
                     "the server read every byte, in order, and saw the end of the stream");
         }
@@ -167,7 +167,8 @@ class TcpRelayTest {
             sampling.set(false);
             sampler.join();
             assertEquals(BULK, total, "every byte arrived");
-            assertEquals(TcpTestSupport.hex(expected), TcpTestSupport.hex(got), "the bytes arrived intact, in order");
+            assertEquals(TcpTestSupport.hex(expected), TcpTestSupport.hex(got),
+                    "the bytes arrived intact, in order");
             long grown = peak.get() - before;
             assertTrue(grown < 32L * MIB, "lb's buffer memory grew by " + grown / MIB + " MiB for a "
                     + BULK / MIB + " MiB transfer to a slow reader (backpressure must keep it flat)");
@@ -207,11 +208,12 @@ class TcpRelayTest {
     @Test
     void anIdleTunnelIsClosedAfterTimeoutTunnel() throws Exception {
         String a = servers.named("127.0.0.2", "a");
-        String text = TcpTestSupport.DEFAULTS + "    timeout tunnel 300ms\n" + "listen db\n    bind 127.0.0.1:" + port
+        String text = TcpTestSupport.DEFAULTS + "    timeout tunnel 300ms\n" + "listen db\n    bind 127.0.0.1:"
+                + port
                 + "\n    server a " + a + "\n";
         try (LbServer lb = TcpTestSupport.start(cfg, text, Duration.ofSeconds(1)); Socket s = connect()) {
             s.setSoTimeout(20_000);
-            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            BufferedReader in = reader(s);
             assertEquals("a", in.readLine());
             s.getOutputStream().write("ping\n".getBytes(StandardCharsets.US_ASCII));
             assertEquals("ping", in.readLine(), "relayed while active");
@@ -225,7 +227,8 @@ class TcpRelayTest {
         String v2 = servers.start("127.0.0.3", "v2", (s, in) -> reportProxyHeader(s, in));
         int port2 = FreePort.on("127.0.0.1");
         String text = TcpTestSupport.DEFAULTS
-                + "listen one\n    bind 127.0.0.1:" + port + " accept-proxy\n    server v1 " + v1 + " send-proxy\n"
+                + "listen one\n    bind 127.0.0.1:" + port + " accept-proxy\n"
+                + "    server v1 " + v1 + " send-proxy\n"
                 + "listen two\n    bind 127.0.0.1:" + port2 + "\n    server v2 " + v2 + " send-proxy-v2\n";
         try (LbServer lb = TcpTestSupport.start(cfg, text, Duration.ofSeconds(1))) {
             try (Socket s = connect()) {
@@ -285,7 +288,8 @@ class TcpRelayTest {
     }
 
     private String listen(String server) {
-        return TcpTestSupport.DEFAULTS + "listen bulk\n    bind 127.0.0.1:" + port + "\n    server s " + server + "\n";
+        return TcpTestSupport.DEFAULTS + "listen bulk\n    bind 127.0.0.1:" + port + "\n    server s " + server
+                + "\n";
     }
 
     private Socket connect() throws IOException {
@@ -297,8 +301,12 @@ class TcpRelayTest {
 
     private String greeting() throws IOException {
         try (Socket s = connect()) {
-            return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+            return reader(s).readLine();
         }
+    }
+
+    private static BufferedReader reader(Socket s) throws IOException {
+        return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
     }
 
     /** Reads up to {@code limit} bytes (or to the end), into the digest; returns how many. */

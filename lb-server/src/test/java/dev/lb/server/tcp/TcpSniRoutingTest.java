@@ -100,14 +100,15 @@ class TcpSniRoutingTest {
             s.setSSLParameters(p);
             s.startHandshake();
             X509Certificate cert = (X509Certificate) s.getSession().getPeerCertificates()[0];
-            String greeting = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8))
-                    .readLine();
+            String greeting = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                    StandardCharsets.UTF_8)).readLine();
             return greeting + " via " + cert.getSubjectX500Principal().getName();
         }
     }
 
     private static String opensslClient(int port, String name) throws Exception {
-        Process p = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-servername", name)
+        Process p = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + port,
+                "-servername", name)
                 .redirectErrorStream(true).start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

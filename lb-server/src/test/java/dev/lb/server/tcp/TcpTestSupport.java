@@ -17,7 +17,8 @@ import java.util.Random;
 /** Shared bits of the mode tcp tests: a config in a file, lb started on it, digests of test streams. */
 public final class TcpTestSupport {
 
-    public static final String DEFAULTS = "defaults\n    mode tcp\n    timeout connect 2s\n    timeout client 30s\n"
+    public static final String DEFAULTS = "defaults\n    mode tcp\n    timeout connect 2s\n"
+            + "    timeout client 30s\n"
             + "    timeout server 30s\n";
 
     private TcpTestSupport() {
