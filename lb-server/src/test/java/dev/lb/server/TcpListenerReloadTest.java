@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lb.http.RawHttpClient;
+import dev.lb.server.tcp.TcpTestSupport;
 import dev.lb.server.testing.Await;
 import dev.lb.server.testing.FreePort;
-import dev.lb.server.tcp.TcpTestSupport;
+import dev.lb.server.testing.NamedBackends;
 import dev.lb.server.testing.TcpServers;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -125,6 +127,34 @@ class TcpListenerReloadTest {
                 assertTrue(failures.isEmpty(), "failures on untouched listeners: " + failures);
                 assertTrue(cAfterReload.stream().allMatch("c2"::equals),
                         "new connections on the changed listener go to its new server: " + cAfterReload);
+            }
+        }
+    }
+
+    @Test
+    void anAddressSwitchingBetweenHttpAndTcpIsReboundInItsNewMode() throws Exception {
+        try (TcpServers servers = new TcpServers(); NamedBackends http = new NamedBackends()) {
+            String t1 = servers.named("127.0.0.2", "t1");
+            String app = http.start("app");
+            int port = FreePort.on("127.0.0.1");
+            Path cfg = dir.resolve("haproxy.cfg");
+            String tcp = TcpTestSupport.DEFAULTS + listen("x", port, t1);
+            String web = "defaults\n    mode http\n    timeout connect 2s\nlisten x\n    bind 127.0.0.1:" + port
+                    + "\n    server s " + app + "\n";
+            try (LbServer lb = TcpTestSupport.start(cfg, tcp, Duration.ofSeconds(1))) {
+                try (Conn c = new Conn(port)) {
+                    assertEquals("t1", c.greeting);
+                }
+                TcpTestSupport.rewrite(cfg, web);
+                assertTrue(lb.reload("to http").applied());
+                try (RawHttpClient c = new RawHttpClient(new InetSocketAddress("127.0.0.1", port))) {
+                    assertEquals(200, c.get("/", "x").status(), "served as HTTP after the switch");
+                }
+                TcpTestSupport.rewrite(cfg, tcp);
+                assertTrue(lb.reload("back to tcp").applied());
+                try (Conn c = new Conn(port)) {
+                    assertEquals("t1", c.greeting, "relayed as TCP again");
+                }
             }
         }
     }

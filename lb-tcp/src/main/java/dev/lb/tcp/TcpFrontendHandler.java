@@ -172,7 +172,10 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
             ctx.read();
             return;
         }
-        route();
+        // Without inspection, content rules still run once, on no data (as HAProxy's do).
+        if (passes(true)) {
+            route();
+        }
     }
 
     /** The first bytes are in, or the inspect delay is over, or the client half-closed. */

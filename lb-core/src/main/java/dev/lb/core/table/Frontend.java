@@ -27,6 +27,7 @@ public final class Frontend {
     private final Timeouts timeouts;
     private final Duration inspectDelay;
     private final List<TcpRequestRule> tcpRules;
+    private final boolean inspectsPayload;
     private final String location;
 
     private Frontend(Builder b) {
@@ -43,6 +44,7 @@ public final class Frontend {
         this.inspectDelay = b.inspectDelay;
         this.tcpRules = List.copyOf(b.tcpRules);
         this.location = b.location;
+        this.inspectsPayload = computeInspectsPayload();
     }
 
     public static Builder builder(String name) {
@@ -115,6 +117,11 @@ public final class Frontend {
      * {@code use_backend} looks at the payload ({@code req_ssl_sni}, {@code req_ssl_hello_type}).
      */
     public boolean inspectsPayload() {
+        return inspectsPayload;
+    }
+
+    /** Computed once per table rather than per connection. */
+    private boolean computeInspectsPayload() {
         if (mode != Mode.TCP || inspectDelay.isZero()) {
             return false;
         }

@@ -222,6 +222,40 @@ class TcpRelayTest {
     }
 
     @Test
+    void aConnectionNoServerTakesIsClosedAfterTheRetries() throws Exception {
+        String text = TcpTestSupport.DEFAULTS + "listen db\n    bind 127.0.0.1:" + port + "\n"
+                + "    server gone1 127.0.0.2:" + FreePort.on("127.0.0.2") + "\n"
+                + "    server gone2 127.0.0.3:" + FreePort.on("127.0.0.3") + "\n";
+        try (LbServer lb = TcpTestSupport.start(cfg, text, Duration.ofSeconds(1)); Socket s = connect()) {
+            assertEquals(-1, s.getInputStream().read(), "closed once every attempt was refused");
+        }
+    }
+
+    @Test
+    void inspectionEndsAtTheFirstNonTlsByteOrAtTheInspectDelay() throws Exception {
+        String tls = servers.named("127.0.0.2", "tls");
+        String plain = servers.named("127.0.0.3", "plain");
+        String text = TcpTestSupport.DEFAULTS + "frontend in\n    bind 127.0.0.1:" + port + "\n"
+                + "    tcp-request inspect-delay 300ms\n"
+                + "    use_backend tls if { req_ssl_sni -i a.example.com }\n"
+                + "    default_backend plain\n"
+                + "backend tls\n    server t " + tls + "\n"
+                + "backend plain\n    server p " + plain + "\n";
+        try (LbServer lb = TcpTestSupport.start(cfg, text, Duration.ofSeconds(1))) {
+            try (Socket s = connect()) {
+                s.getOutputStream().write("hello\n".getBytes(StandardCharsets.US_ASCII));
+                BufferedReader in = reader(s);
+                assertEquals("plain", in.readLine(), "not TLS: routed by the other rules at once");
+                assertEquals("hello", in.readLine(), "the inspected bytes are replayed to the server");
+            }
+            try (Socket s = connect()) {
+                assertEquals("plain", reader(s).readLine(), "a silent client is routed when the delay ends");
+            }
+            assertEquals(0, servers.accepted("tls"));
+        }
+    }
+
+    @Test
     void proxyProtocolIsDecodedOnAcceptProxyBindsAndSentToServers() throws Exception {
         String v1 = servers.start("127.0.0.2", "v1", (s, in) -> reportProxyHeader(s, in));
         String v2 = servers.start("127.0.0.3", "v2", (s, in) -> reportProxyHeader(s, in));
