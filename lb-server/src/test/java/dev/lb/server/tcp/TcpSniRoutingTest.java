@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lb.server.LbServer;
 import dev.lb.server.testing.FreePort;
+import dev.lb.server.testing.HaproxyProcess;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -67,16 +68,7 @@ class TcpSniRoutingTest {
     @Test
     void theBackendChosenBySniTerminatesTls() throws Exception {
         int port = FreePort.on("127.0.0.1");
-        String cfg = TcpTestSupport.DEFAULTS + "frontend tls_in\n    bind 127.0.0.1:" + port + "\n"
-                + "    tcp-request inspect-delay 5s\n"
-                + "    tcp-request content accept if { req_ssl_hello_type 1 }\n"
-                + "    use_backend tls_a if { req_ssl_sni -i a.example.com }\n"
-                + "    use_backend tls_b if { req.ssl_sni -i b.example.com }\n"
-                + "    default_backend tls_default\n"
-                + "backend tls_a\n    server a " + a + "\n"
-                + "backend tls_b\n    server b " + b + "\n"
-                + "backend tls_default\n    server d " + fallback + "\n";
-        try (LbServer lb = TcpTestSupport.start(dir.resolve("haproxy.cfg"), cfg, Duration.ofSeconds(1))) {
+        try (LbServer lb = TcpTestSupport.start(dir.resolve("haproxy.cfg"), config(port), Duration.ofSeconds(1))) {
             assertEquals("a.example.com via CN=a.example.com", javaClient(port, "a.example.com"));
             assertEquals("b.example.com via CN=b.example.com", javaClient(port, "B.Example.COM"),
                     "-i matches the name in any case");
@@ -86,6 +78,35 @@ class TcpSniRoutingTest {
             assertTrue(openssl.contains("CN = b.example.com") || openssl.contains("CN=b.example.com"),
                     "openssl s_client -servername b.example.com reached b's certificate:\n" + openssl);
         }
+    }
+
+    @Test
+    void routesByServerNameAsHaproxyDoes() throws Exception {
+        int lbPort = FreePort.on("127.0.0.1");
+        int haproxyPort = FreePort.on("127.0.0.1");
+        Path haproxyDir = dir.resolve("haproxy");
+        java.nio.file.Files.createDirectories(haproxyDir);
+        try (LbServer lb = TcpTestSupport.start(dir.resolve("lb.cfg"), config(lbPort), Duration.ofSeconds(1));
+                HaproxyProcess haproxy = HaproxyProcess.start(haproxyDir, config(haproxyPort),
+                        new InetSocketAddress("127.0.0.1", haproxyPort))) {
+            for (String name : List.of("a.example.com", "A.EXAMPLE.COM", "b.example.com", "x.b.example.com",
+                    "example.com", "a.example.com.evil")) {
+                assertEquals(javaClient(haproxyPort, name), javaClient(lbPort, name),
+                        "SNI " + name + ": lb must reach the backend HAProxy reaches");
+            }
+        }
+    }
+
+    private static String config(int port) {
+        return TcpTestSupport.DEFAULTS + "frontend tls_in\n    bind 127.0.0.1:" + port + "\n"
+                + "    tcp-request inspect-delay 5s\n"
+                + "    tcp-request content accept if { req_ssl_hello_type 1 }\n"
+                + "    use_backend tls_a if { req_ssl_sni -i a.example.com }\n"
+                + "    use_backend tls_b if { req.ssl_sni -i b.example.com }\n"
+                + "    default_backend tls_default\n"
+                + "backend tls_a\n    server a " + a + "\n"
+                + "backend tls_b\n    server b " + b + "\n"
+                + "backend tls_default\n    server d " + fallback + "\n";
     }
 
     /** Connects through lb with SNI {@code name}; returns the backend's greeting and certificate subject. */
