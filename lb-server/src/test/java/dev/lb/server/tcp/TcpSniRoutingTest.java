@@ -68,7 +68,8 @@ class TcpSniRoutingTest {
     @Test
     void theBackendChosenBySniTerminatesTls() throws Exception {
         int port = FreePort.on("127.0.0.1");
-        try (LbServer lb = TcpTestSupport.start(dir.resolve("haproxy.cfg"), config(port), Duration.ofSeconds(1))) {
+        Path cfg = dir.resolve("haproxy.cfg");
+        try (LbServer lb = TcpTestSupport.start(cfg, config(port), Duration.ofSeconds(1))) {
             assertEquals("a.example.com via CN=a.example.com", javaClient(port, "a.example.com"));
             assertEquals("b.example.com via CN=b.example.com", javaClient(port, "B.Example.COM"),
                     "-i matches the name in any case");
