@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.lb.core.table.CheckResult;
+import dev.lb.core.table.Server;
 import dev.lb.server.LbServer;
 import dev.lb.server.testing.Await;
 import dev.lb.server.testing.FreePort;
@@ -67,6 +69,9 @@ class TcpRedisTest {
         String cfg = TcpTestSupport.DEFAULTS + "listen redis\n    bind 127.0.0.1:" + lbPort + "\n"
                 + "    server r1 127.0.0.2:" + redisPort + " check inter 1s\n";
         try (LbServer lb = TcpTestSupport.start(dir.resolve("haproxy.cfg"), cfg, Duration.ofSeconds(1))) {
+            Server r1 = lb.table().backends().get("redis").servers().get(0);
+            Await.until("a health check of the tcp backend's server passed", Duration.ofSeconds(20),
+                    () -> r1.state().lastCheck().map(CheckResult::passed).orElse(false));
             Result bench = run("redis-benchmark", "-h", "127.0.0.1", "-p", Integer.toString(lbPort),
                     "-n", "4000",
                     "-c", "8", "-d", "1024", "-t", "set,get,lpush,lrange_100", "-q");
