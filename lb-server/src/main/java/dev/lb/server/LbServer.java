@@ -13,6 +13,7 @@ import dev.lb.core.table.TableRef;
 import dev.lb.http.HttpProxy;
 import dev.lb.http.Transport;
 import dev.lb.http.check.HealthChecker;
+import dev.lb.tcp.TcpProxy;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -65,7 +66,7 @@ public final class LbServer implements AutoCloseable {
         });
         this.reloader = new Reloader(new ConfigFiles(config.files()), tables);
         this.listeners = new ListenerManager(tables, transport, workers, new HttpProxy(tables, transport),
-                config.drainTimeout(), reloads);
+                new TcpProxy(tables, transport), config.drainTimeout(), reloads);
         this.checker = new HealthChecker(transport, workers);
     }
 

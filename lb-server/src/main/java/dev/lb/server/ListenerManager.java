@@ -2,10 +2,12 @@ package dev.lb.server;
 
 import dev.lb.core.table.Bind;
 import dev.lb.core.table.Frontend;
+import dev.lb.core.table.Mode;
 import dev.lb.core.table.RoutingTable;
 import dev.lb.core.table.TableRef;
 import dev.lb.http.HttpProxy;
 import dev.lb.http.Transport;
+import dev.lb.tcp.TcpProxy;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -35,25 +37,28 @@ final class ListenerManager {
 
     private static final System.Logger LOG = System.getLogger("lb.listeners");
 
-    /** One bound address and the client connections it accepted. */
-    private record Listener(InetSocketAddress address, Channel serverChannel, ChannelGroup children) {
+    /** One bound address, the mode it serves, and the client connections it accepted. */
+    private record Listener(InetSocketAddress address, Mode mode, Channel serverChannel,
+            ChannelGroup children) {
     }
 
     private final TableRef tables;
     private final Transport transport;
     private final EventLoopGroup loops;
     private final HttpProxy http;
+    private final TcpProxy tcp;
     private final Duration drainTimeout;
     private final ScheduledExecutorService timer;
     private final Map<InetSocketAddress, Listener> open = new LinkedHashMap<>();
     private final Map<InetSocketAddress, String> bindErrors = new LinkedHashMap<>();
 
-    ListenerManager(TableRef tables, Transport transport, EventLoopGroup loops, HttpProxy http,
+    ListenerManager(TableRef tables, Transport transport, EventLoopGroup loops, HttpProxy http, TcpProxy tcp,
             Duration drainTimeout, ScheduledExecutorService timer) {
         this.tables = tables;
         this.transport = transport;
         this.loops = loops;
         this.http = http;
+        this.tcp = tcp;
         this.drainTimeout = drainTimeout;
         this.timer = timer;
     }
@@ -66,12 +71,18 @@ final class ListenerManager {
         Map<InetSocketAddress, Frontend> wanted = table.frontendsByBind();
         List<Listener> removed = new ArrayList<>();
         for (Listener l : open.values()) {
-            if (!wanted.containsKey(l.address())) {
+            Frontend f = wanted.get(l.address());
+            if (f == null || f.mode() != l.mode()) {
                 removed.add(l);
             }
         }
         for (Listener l : removed) {
             open.remove(l.address());
+            if (wanted.containsKey(l.address())) {
+                // The address switches between http and tcp: its socket is closed now so that it
+                // can be bound again below; its connections drain in their old mode.
+                l.serverChannel().close().awaitUninterruptibly();
+            }
             LOG.log(System.Logger.Level.INFO, "listener " + Bind.describe(l.address()) + " removed: draining "
                     + l.children().size() + " connection(s)");
             drain(l);
@@ -87,7 +98,8 @@ final class ListenerManager {
 
     private void bind(InetSocketAddress address, Frontend frontend) {
         ChannelGroup children = new DefaultChannelGroup("listener " + address, GlobalEventExecutor.INSTANCE);
-        ChannelInitializer<Channel> proxy = http.frontendInitializer(address);
+        ChannelInitializer<Channel> proxy = frontend.mode() == Mode.TCP
+                ? tcp.frontendInitializer(address) : http.frontendInitializer(address);
         ServerBootstrap b = transport.reusePort(new ServerBootstrap())
                 .group(loops, loops)
                 .channel(transport.serverChannel())
@@ -105,7 +117,7 @@ final class ListenerManager {
                 });
         ChannelFuture f = b.bind(address).awaitUninterruptibly();
         if (f.isSuccess()) {
-            open.put(address, new Listener(address, f.channel(), children));
+            open.put(address, new Listener(address, frontend.mode(), f.channel(), children));
             bindErrors.remove(address);
             LOG.log(System.Logger.Level.INFO, "listening on " + Bind.describe(address) + " for frontend "
                     + frontend.name());

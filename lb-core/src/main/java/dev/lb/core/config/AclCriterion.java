@@ -37,12 +37,14 @@ record AclCriterion(Fetch fetch, MatchMethod method, boolean takesHeader) {
             Map.entry("url_dom", plain(Fetch.URL, MatchMethod.DOM)),
             Map.entry("url_reg", plain(Fetch.URL, MatchMethod.REG)),
             Map.entry("src", plain(Fetch.SRC, MatchMethod.IP)),
-            Map.entry("ssl_fc", plain(Fetch.SSL_FC, MatchMethod.BOOL)));
+            Map.entry("ssl_fc", plain(Fetch.SSL_FC, MatchMethod.BOOL)),
+            Map.entry("req_ssl_sni", plain(Fetch.REQ_SSL_SNI, MatchMethod.STR)),
+            Map.entry("req.ssl_sni", plain(Fetch.REQ_SSL_SNI, MatchMethod.STR)),
+            Map.entry("req_ssl_hello_type", plain(Fetch.REQ_SSL_HELLO_TYPE, MatchMethod.INT)),
+            Map.entry("req.ssl_hello_type", plain(Fetch.REQ_SSL_HELLO_TYPE, MatchMethod.INT)));
 
     /** Criteria HAProxy has that lb refuses with a reason more useful than "unknown". */
     private static final Map<String, String> NOT_YET = Map.of(
-            "req_ssl_sni", "SNI routing needs TLS passthrough (mode tcp), which is not implemented yet",
-            "req.ssl_sni", "SNI routing needs TLS passthrough (mode tcp), which is not implemented yet",
             "ssl_fc_sni", "TLS termination is not implemented yet",
             "path_dir", "'-m dir' matching is not implemented yet",
             "url_dir", "'-m dir' matching is not implemented yet",
@@ -70,7 +72,8 @@ record AclCriterion(Fetch fetch, MatchMethod method, boolean takesHeader) {
         return switch (fetch) {
             case SRC -> m == MatchMethod.IP;
             case SSL_FC -> m == MatchMethod.BOOL;
-            default -> m != MatchMethod.IP && m != MatchMethod.BOOL;
+            case REQ_SSL_HELLO_TYPE -> m == MatchMethod.INT || m == MatchMethod.FOUND;
+            default -> m != MatchMethod.IP && m != MatchMethod.BOOL && m != MatchMethod.INT;
         };
     }
 }

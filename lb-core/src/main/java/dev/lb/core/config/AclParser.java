@@ -50,7 +50,7 @@ final class AclParser {
         if (known.isEmpty()) {
             problems.error(line, "ACL criterion '" + criterion + "' is not implemented yet (lb matches hdr, "
                     + "req.hdr, hdr_beg/end/sub/dom/reg, path, path_beg/end/sub/dom/reg, url, "
-                    + "url_beg/end/sub/dom/reg, src, ssl_fc)");
+                    + "url_beg/end/sub/dom/reg, src, ssl_fc, req_ssl_sni, req_ssl_hello_type)");
             return Optional.empty();
         }
         AclCriterion c = known.get();
@@ -92,7 +92,7 @@ final class AclParser {
                     if (parsed.isEmpty()) {
                         problems.error(line, m == null ? "'-m' needs a matching method"
                                 : "matching method '-m " + m + "' is not implemented yet (lb has "
-                                        + "str, beg, end, sub, dom, reg, found, ip, bool)");
+                                        + "str, beg, end, sub, dom, reg, found, ip, bool, int)");
                         return Optional.empty();
                     }
                     if (!c.accepts(parsed.get())) {

@@ -7,8 +7,9 @@ import java.util.Set;
 
 /**
  * {@code bind ADDR[,ADDR...] [options]} (configuration manual, 4.2 "bind" and 5.1 "Bind
- * options"). Options that only tune the socket are accepted with a warning; options that change
- * what clients get (TLS, PROXY protocol) are errors until lb implements them.
+ * options"). Options that only tune the socket are accepted with a warning; {@code accept-proxy}
+ * is kept on the {@link Bind}; options that change what clients get (TLS) are errors until lb
+ * implements them.
  */
 final class BindParser {
 
@@ -38,10 +39,11 @@ final class BindParser {
         if (!options(d, line)) {
             return;
         }
+        boolean acceptProxy = line.from(2).contains("accept-proxy");
         for (String addr : list.split(",", -1)) {
             Optional<InetSocketAddress> a = d.addresses.bind(addr.trim(), line);
             a.ifPresent(address -> {
-                d.binds.add(new Bind(address, line.location()));
+                d.binds.add(new Bind(address, line.location(), acceptProxy));
                 d.bindLines.add(line);
             });
         }
@@ -57,7 +59,12 @@ final class BindParser {
                 d.problems.error(line, "TLS termination ('bind ... " + opt + "') is not implemented yet");
                 return false;
             }
-            if (opt.equals("accept-proxy") || opt.equals("accept-netscaler-cip")) {
+            if (opt.equals("accept-proxy")) {
+                // Decoded by the data plane (PROXY protocol v1 and v2, HAProxy's proxy-protocol.txt).
+                i++;
+                continue;
+            }
+            if (opt.equals("accept-netscaler-cip")) {
                 d.problems.error(line, "bind option '" + opt + "' (PROXY protocol) is not implemented yet");
                 ok = false;
             } else if (TUNING_FLAGS.contains(opt)) {

@@ -60,6 +60,7 @@ final class DirectiveTable {
         put("no", ALL, DirectiveTable::no);
         put("http-check", BACK_D, HttpCheckDirective::apply);
         put("stats", ALL, DirectiveTable::stats);
+        put("tcp-request", ALL, TcpRequestParser::parse);
         for (String legacy : new String[] {"contimeout", "clitimeout", "srvtimeout"}) {
             put(legacy, ALL, TimeoutDirective::legacy);
         }
@@ -86,7 +87,6 @@ final class DirectiveTable {
         notYet("http-response", "'http-response' rules are not implemented yet");
         notYet("http-after-response", "'http-after-response' rules are not implemented yet");
         notYet("http-error", "'http-error' is not implemented yet");
-        notYet("tcp-request", "'tcp-request' rules are not implemented yet");
         notYet("tcp-response", "'tcp-response' rules are not implemented yet");
         notYet("tcp-check", "'tcp-check' health checks are not implemented yet");
         notYet("use-server", "'use-server' is not implemented yet");

@@ -1,6 +1,7 @@
 package dev.lb.core.config;
 
 import dev.lb.core.action.HttpRequestAction;
+import dev.lb.core.action.TcpRequestRule;
 import dev.lb.core.match.Condition;
 import dev.lb.core.table.Bind;
 import dev.lb.core.table.Server;
@@ -31,6 +32,9 @@ final class ProxyDraft {
     final List<ConfigLine> bindLines = new ArrayList<>();
     final List<UseBackend> useBackends = new ArrayList<>();
     final List<Supplier<HttpRequestAction>> actions = new ArrayList<>();
+    final List<Supplier<TcpRequestRule>> tcpRules = new ArrayList<>();
+    /** The first {@code tcp-request connection|content} line, or {@code null}. */
+    ConfigLine tcpRuleLine;
     final List<Server> servers = new ArrayList<>();
     final Set<String> serverNames = new HashSet<>();
     /** The first {@code stats} line of the section, or {@code null}. */

@@ -44,6 +44,9 @@ final class ProxySettings {
     ConfigLine defaultBackendLine;
     /** {@code default-server} words, applied before each server line's own. */
     final List<String> defaultServer = new ArrayList<>();
+    /** {@code tcp-request inspect-delay}: how long a mode tcp frontend may wait for the first bytes. */
+    Duration inspectDelay = Duration.ZERO;
+    ConfigLine inspectDelayLine;
     /** {@code option httpchk} and {@code http-check} lines. */
     HttpCheckSettings httpCheck = new HttpCheckSettings();
 
@@ -98,6 +101,8 @@ final class ProxySettings {
         c.defaultBackendLine = defaultBackendLine;
         c.defaultServer.addAll(defaultServer);
         c.httpCheck = httpCheck.copy();
+        c.inspectDelay = inspectDelay;
+        c.inspectDelayLine = inspectDelayLine;
         return c;
     }
 

@@ -25,8 +25,6 @@ final class ServerParser {
     private static final Map<String, String> NOT_YET = Map.ofEntries(
             Map.entry("resolvers", "DNS-resolved servers ('resolvers') are not implemented yet"),
             Map.entry("init-addr", "'init-addr' (run-time DNS resolution) is not implemented yet"),
-            Map.entry("send-proxy", "PROXY protocol to servers ('send-proxy') is not implemented yet"),
-            Map.entry("send-proxy-v2", "PROXY protocol to servers ('send-proxy-v2') is not implemented yet"),
             Map.entry("send-proxy-v2-ssl", "PROXY protocol to servers is not implemented yet"),
             Map.entry("send-proxy-v2-ssl-cn", "PROXY protocol to servers is not implemented yet"),
             Map.entry("ssl", "TLS to servers ('ssl') is not implemented yet"),
@@ -48,7 +46,7 @@ final class ServerParser {
             "check-sni", "agent-port", "agent-inter", "agent-addr", "agent-send");
 
     private static final Set<String> IGNORED_FLAGS = Set.of("non-stick", "stick", "no-tfo", "check-send-proxy",
-            "no-check-ssl", "no-send-proxy", "no-ssl", "allow-0rtt", "ws");
+            "no-check-ssl", "no-ssl", "allow-0rtt", "ws");
 
     private ServerParser() {
     }
@@ -95,6 +93,9 @@ final class ServerParser {
                 case "backup" -> b.backup(true);
                 case "no-backup" -> b.backup(false);
                 case "disabled" -> b.disabled(true);
+                case "send-proxy" -> b.sendProxy(Server.ProxyProtocol.V1);
+                case "send-proxy-v2" -> b.sendProxy(Server.ProxyProtocol.V2);
+                case "no-send-proxy", "no-send-proxy-v2" -> b.sendProxy(Server.ProxyProtocol.NONE);
                 case "enabled" -> b.disabled(false);
                 case "weight", "maxconn", "rise", "fall" -> {
                     if (next == null) {

@@ -1,6 +1,10 @@
 package dev.lb.core.config;
 
 import dev.lb.core.action.HttpRequestAction;
+import dev.lb.core.action.TcpRequestRule;
+import dev.lb.core.match.Condition;
+import dev.lb.core.match.Conditions;
+import dev.lb.core.match.Fetch;
 import dev.lb.core.route.Rule;
 import dev.lb.core.stats.ProxyCounters;
 import dev.lb.core.table.Backend;
@@ -62,7 +66,13 @@ final class TableCompiler {
                         + "'listen stats' with a bind and no servers); 'stats' lines of " + d.kind().keyword()
                         + " '" + d.name() + "' are ignored");
             }
-            checkMode(d, problems);
+            if (mode(d) == Mode.HTTP) {
+                checkHttpProxy(d);
+            } else if (d.kind() == SectionKind.BACKEND || d.binds.isEmpty()) {
+                checkTcpProxy(d, d.kind() == SectionKind.LISTEN ? "proxy" : "backend");
+            } else {
+                checkTcpProxy(d, d.kind() == SectionKind.LISTEN ? "proxy" : "frontend");
+            }
             if (d.kind().hasBackend()) {
                 checkHttpCheck(d);
                 backends.putIfAbsent(d.name(), backend(d, previous));
@@ -185,21 +195,48 @@ final class TableCompiler {
     }
 
     /** HAProxy's default mode is tcp, so a proxy without {@code mode http} is a TCP proxy. */
-    private static void checkMode(ProxyDraft d, Problems problems) {
-        if (d.settings.mode == Mode.HTTP) {
+    private static Mode mode(ProxyDraft d) {
+        return d.settings.mode == Mode.HTTP ? Mode.HTTP : Mode.TCP;
+    }
+
+    /**
+     * HTTP-only settings in a mode tcp proxy are ignored with HAProxy's own warnings (2.6,
+     * cfgparse.c); a listen is warned about once, as its frontend.
+     */
+    private static void checkTcpProxy(ProxyDraft d, String role) {
+        if (d.settings.forwardFor) {
+            d.problems.warn(d.section.header(), "'option forwardfor' ignored for " + role + " '" + d.name()
+                    + "' as it requires HTTP mode.");
+        }
+        if (!d.actions.isEmpty()) {
+            d.problems.warn(d.section.header(), "'http-request' rules ignored for " + role + " '" + d.name()
+                    + "' as they require HTTP mode.");
+        }
+    }
+
+    /** What lb's HTTP plane does not do that HAProxy's does: refused rather than ignored. */
+    private static void checkHttpProxy(ProxyDraft d) {
+        if (d.kind().hasBackend()) {
+            for (Server s : d.servers) {
+                if (s.sendProxy() != Server.ProxyProtocol.NONE) {
+                    d.problems.error(d.section.header(), d.kind().keyword() + " '" + d.name() + "': server '"
+                            + s.name() + "': PROXY protocol to servers of a mode http backend is not "
+                            + "implemented yet (lb sends it in mode tcp)");
+                }
+            }
+        }
+        if (!d.kind().hasFrontend()) {
             return;
         }
-        if (d.settings.modeLine == null) {
-            problems.error(d.section.header(), d.kind().keyword() + " '" + d.name() + "' has no 'mode http' "
-                    + "(here or in its defaults), so it is in HAProxy's default mode tcp: mode tcp is not "
-                    + "implemented yet");
-        } else if (d.settings.modeLine.file().equals(d.section.header().file())
-                && d.section.body().contains(d.settings.modeLine)) {
-            problems.error(d.settings.modeLine, "mode tcp is not implemented yet");
-        } else {
-            problems.error(d.section.header(), d.kind().keyword() + " '" + d.name()
-                    + "': mode tcp (from defaults at "
-                    + d.settings.modeLine.location() + ") is not implemented yet");
+        for (int i = 0; i < d.binds.size(); i++) {
+            if (d.binds.get(i).acceptProxy()) {
+                d.problems.error(d.bindLines.get(i), "'accept-proxy' on a mode http frontend is not "
+                        + "implemented yet (lb decodes it in mode tcp)");
+                break;
+            }
+        }
+        if (d.tcpRuleLine != null) {
+            d.problems.error(d.tcpRuleLine, "'tcp-request' rules in a mode http proxy are not implemented yet");
         }
     }
 
@@ -262,15 +299,16 @@ final class TableCompiler {
         // A listen's http-request rules run once, in its frontend half; they belong to the backend
         // half only when it has no frontend of its own.
         boolean ownRules = d.kind() == SectionKind.BACKEND || d.binds.isEmpty();
+        boolean http = mode(d) == Mode.HTTP;
         return Backend.builder(d.name())
-                .mode(Mode.HTTP)
+                .mode(mode(d))
                 .algorithm(s.balance)
                 .servers(carryState(d.name(), d.servers, previous))
                 .retries(s.retries)
                 .redispatch(s.redispatch)
-                .forwardFor(s.forwardFor)
-                .httpServerClose(s.httpServerClose)
-                .actions(ownRules ? actions(d) : List.of())
+                .forwardFor(http && s.forwardFor)
+                .httpServerClose(http && s.httpServerClose)
+                .actions(ownRules && http ? actions(d) : List.of())
                 .timeouts(s.timeouts())
                 .httpCheck(s.httpCheck.build())
                 .location(d.section.header().location())
@@ -291,11 +329,18 @@ final class TableCompiler {
     private static Frontend frontend(ProxyDraft d, Map<String, Backend> backends, List<ProxyDraft> proxies,
             Problems problems, RoutingTable previous) {
         ProxySettings s = d.settings;
+        Mode mode = mode(d);
         List<Rule> rules = new ArrayList<>();
         for (ProxyDraft.UseBackend u : d.useBackends) {
             Backend b = resolveBackend(u.backend(), u.line(), "use_backend", backends, proxies, problems);
-            if (b != null) {
-                rules.add(new Rule(u.condition().get(), b, u.line().location()));
+            if (b != null && checkBackendMode(d, b, u.line(), "in a 'use_backend' rule", problems)) {
+                Condition c = u.condition().get();
+                if (mode == Mode.TCP && Conditions.reads(c, Fetch::isHttp)) {
+                    // HAProxy 2.6 accepts these and they never match on a TCP stream; say so.
+                    problems.warn(u.line(), "HTTP sample fetches never match in mode tcp frontend '" + d.name()
+                            + "'; this rule never applies");
+                }
+                rules.add(new Rule(c, b, u.line().location()));
             }
         }
         Backend defaultBackend = null;
@@ -304,20 +349,64 @@ final class TableCompiler {
         } else if (s.defaultBackend != null) {
             defaultBackend = resolveBackend(s.defaultBackend, s.defaultBackendLine, "default_backend", backends,
                     proxies, problems);
+            if (defaultBackend != null && !checkBackendMode(d, defaultBackend, s.defaultBackendLine,
+                    "as its default backend", problems)) {
+                defaultBackend = null;
+            }
         }
+        List<TcpRequestRule> tcpRules = d.tcpRules.stream().map(Supplier::get).toList();
+        if (mode == Mode.HTTP && s.inspectDelayLine != null && !s.inspectDelay.isZero()) {
+            problems.warn(s.inspectDelayLine, "'tcp-request inspect-delay' is ignored by mode http frontend '"
+                    + d.name() + "'");
+        }
+        if (mode == Mode.TCP && s.inspectDelay.isZero()) {
+            for (TcpRequestRule r : tcpRules) {
+                if (Conditions.reads(r.condition(), Fetch::isPayload)) {
+                    // HAProxy's own warning: without a delay the first bytes are usually not there yet.
+                    problems.warn(d.tcpRuleLine, "a 'tcp-request content' rule reads the payload but frontend '"
+                            + d.name() + "' has no 'tcp-request inspect-delay': it sees no data");
+                    break;
+                }
+            }
+        }
+        boolean http = mode == Mode.HTTP;
         return Frontend.builder(d.name())
-                .mode(Mode.HTTP)
+                .mode(mode)
                 .binds(d.binds)
                 .rules(rules)
                 .defaultBackend(defaultBackend)
-                .actions(actions(d))
-                .forwardFor(s.forwardFor)
-                .httpServerClose(s.httpServerClose)
+                .actions(http ? actions(d) : List.of())
+                .forwardFor(http && s.forwardFor)
+                .httpServerClose(http && s.httpServerClose)
                 .maxconn(s.maxconn)
                 .timeouts(s.timeouts())
+                .inspectDelay(http ? java.time.Duration.ZERO : s.inspectDelay)
+                .tcpRules(http ? List.of() : tcpRules)
                 .location(d.section.header().location())
                 .counters(frontendCounters(d.name(), previous))
                 .build();
+    }
+
+    /**
+     * An HTTP frontend cannot use a TCP backend (HAProxy 2.6's alert, same words). A TCP frontend
+     * may use an HTTP backend in HAProxy, which then upgrades the connection to HTTP; lb does not
+     * implement that upgrade and says so.
+     */
+    private static boolean checkBackendMode(ProxyDraft d, Backend b, ConfigLine line, String where,
+            Problems problems) {
+        Mode mode = mode(d);
+        if (mode == b.mode()) {
+            return true;
+        }
+        if (mode == Mode.HTTP) {
+            problems.error(line, "http frontend '" + d.name() + "' tries to use incompatible tcp backend '"
+                    + b.name() + "' (" + b.location() + ") " + where + " (see 'mode').");
+        } else {
+            problems.error(line, "tcp frontend '" + d.name() + "' uses http backend '" + b.name() + "' ("
+                    + b.location() + ") " + where + ": upgrading a TCP connection to HTTP is not implemented "
+                    + "yet (use 'mode http' on both, or 'mode tcp' on both)");
+        }
+        return false;
     }
 
     private static Backend resolveBackend(String name, ConfigLine line, String directive,

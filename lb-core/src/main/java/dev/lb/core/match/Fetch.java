@@ -14,7 +14,21 @@ public enum Fetch {
     /** {@code src}: the client address. */
     SRC,
     /** {@code ssl_fc}: true on a TLS client connection. */
-    SSL_FC;
+    SSL_FC,
+    /** {@code req_ssl_sni} / {@code req.ssl_sni}: the SNI of a TLS ClientHello read in mode tcp. */
+    REQ_SSL_SNI,
+    /** {@code req_ssl_hello_type}: the TLS handshake type of the first buffered bytes (1 = ClientHello). */
+    REQ_SSL_HELLO_TYPE;
+
+    /** Whether the fetch reads the HTTP request, which a mode tcp frontend does not parse. */
+    public boolean isHttp() {
+        return this == HEADER || this == PATH || this == URL;
+    }
+
+    /** Whether the fetch reads the first bytes of a TCP connection ({@code tcp-request inspect-delay}). */
+    public boolean isPayload() {
+        return this == REQ_SSL_SNI || this == REQ_SSL_HELLO_TYPE;
+    }
 
     /** The value this fetch extracts from a request, as a string ({@code null} when absent). */
     public String extract(RequestFacts request, String headerName) {
@@ -22,6 +36,9 @@ public enum Fetch {
             case HEADER -> "host".equals(headerName) ? request.host() : request.header(headerName);
             case PATH -> request.path();
             case URL -> request.uri();
+            case REQ_SSL_SNI -> request.sslSni();
+            case REQ_SSL_HELLO_TYPE -> request.sslHelloType() < 0 ? null
+                    : Integer.toString(request.sslHelloType());
             case SRC, SSL_FC -> throw new IllegalStateException(this + " is not a string fetch");
         };
     }

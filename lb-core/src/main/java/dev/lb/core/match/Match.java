@@ -20,6 +20,8 @@ public final class Match implements Condition {
     private final List<String> patterns;
     private final Pattern[] regexes;
     private final Cidr[] cidrs;
+    /** For {@link MatchMethod#INT}: inclusive ranges, two longs per pattern. */
+    private final long[] ranges;
 
     /**
      * @param fetch what to extract
@@ -46,6 +48,30 @@ public final class Match implements Condition {
         this.cidrs = method == MatchMethod.IP
                 ? this.patterns.stream().map(Cidr::parse).toArray(Cidr[]::new)
                 : new Cidr[0];
+        this.ranges = method == MatchMethod.INT ? ranges(this.patterns) : new long[0];
+    }
+
+    /** {@code N} or {@code LOW:HIGH} (either side may be empty), as HAProxy's integer patterns. */
+    private static long[] ranges(List<String> patterns) {
+        long[] r = new long[patterns.size() * 2];
+        for (int i = 0; i < patterns.size(); i++) {
+            String p = patterns.get(i);
+            int colon = p.indexOf(':');
+            try {
+                if (colon < 0) {
+                    r[2 * i] = Long.parseLong(p);
+                    r[2 * i + 1] = r[2 * i];
+                } else {
+                    String lo = p.substring(0, colon);
+                    String hi = p.substring(colon + 1);
+                    r[2 * i] = lo.isEmpty() ? Long.MIN_VALUE : Long.parseLong(lo);
+                    r[2 * i + 1] = hi.isEmpty() ? Long.MAX_VALUE : Long.parseLong(hi);
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + p + "' is not an integer or a range such as 1:3");
+            }
+        }
+        return r;
     }
 
     public Fetch fetch() {
@@ -106,6 +132,20 @@ public final class Match implements Condition {
         if (method == MatchMethod.FOUND) {
             return true;
         }
+        if (method == MatchMethod.INT) {
+            long v;
+            try {
+                v = Long.parseLong(value);
+            } catch (NumberFormatException e) {
+                return false;
+            }
+            for (int i = 0; i < ranges.length; i += 2) {
+                if (v >= ranges[i] && v <= ranges[i + 1]) {
+                    return true;
+                }
+            }
+            return false;
+        }
         if (method == MatchMethod.REG) {
             for (Pattern p : regexes) {
                 if (p.matcher(value).find()) {
@@ -144,6 +184,8 @@ public final class Match implements Condition {
             case URL -> "url";
             case SRC -> "src";
             case SSL_FC -> "ssl_fc";
+            case REQ_SSL_SNI -> "req.ssl_sni";
+            case REQ_SSL_HELLO_TYPE -> "req.ssl_hello_type";
         };
         return f + " -m " + method.name().toLowerCase(Locale.ROOT) + (ignoreCase ? " -i" : "")
                 + (patterns.isEmpty() ? "" : " " + String.join(" ", patterns));

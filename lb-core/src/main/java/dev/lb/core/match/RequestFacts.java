@@ -30,4 +30,14 @@ public interface RequestFacts {
     default int destinationPort() {
         return 0;
     }
+
+    /** The SNI of the TLS ClientHello a mode tcp connection began with ({@code req_ssl_sni}), or null. */
+    default String sslSni() {
+        return null;
+    }
+
+    /** The TLS handshake message type the connection began with ({@code req_ssl_hello_type}), or -1. */
+    default int sslHelloType() {
+        return -1;
+    }
 }

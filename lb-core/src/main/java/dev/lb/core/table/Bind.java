@@ -7,8 +7,13 @@ import java.net.InetSocketAddress;
  *
  * @param address where to listen; a wildcard address for {@code :80} or {@code *:80}
  * @param location {@code file:line} of the bind line, for error reports
+ * @param acceptProxy {@code accept-proxy}: clients start with a PROXY protocol header (v1 or v2)
  */
-public record Bind(InetSocketAddress address, String location) {
+public record Bind(InetSocketAddress address, String location, boolean acceptProxy) {
+
+    public Bind(InetSocketAddress address, String location) {
+        this(address, location, false);
+    }
 
     /** Canonical text: {@code host:port}, {@code *:port} for the wildcard. */
     public String describe() {

@@ -1,10 +1,14 @@
 package dev.lb.core.table;
 
 import dev.lb.core.action.HttpRequestAction;
+import dev.lb.core.action.TcpRequestRule;
+import dev.lb.core.match.Conditions;
+import dev.lb.core.match.Fetch;
 import dev.lb.core.match.RequestFacts;
 import dev.lb.core.route.RouteIndex;
 import dev.lb.core.route.Rule;
 import dev.lb.core.stats.ProxyCounters;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -22,6 +26,9 @@ public final class Frontend {
     private final boolean httpServerClose;
     private final int maxconn;
     private final Timeouts timeouts;
+    private final Duration inspectDelay;
+    private final List<TcpRequestRule> tcpRules;
+    private final boolean inspectsPayload;
     private final String location;
     private final ProxyCounters counters;
 
@@ -36,8 +43,11 @@ public final class Frontend {
         this.httpServerClose = b.httpServerClose;
         this.maxconn = b.maxconn;
         this.timeouts = b.timeouts;
+        this.inspectDelay = b.inspectDelay;
+        this.tcpRules = List.copyOf(b.tcpRules);
         this.location = b.location;
         this.counters = b.counters != null ? b.counters : new ProxyCounters();
+        this.inspectsPayload = computeInspectsPayload();
     }
 
     public static Builder builder(String name) {
@@ -95,6 +105,35 @@ public final class Frontend {
         return timeouts;
     }
 
+    /** {@code tcp-request inspect-delay}: how long a mode tcp frontend waits for the first bytes. */
+    public Duration inspectDelay() {
+        return inspectDelay;
+    }
+
+    /** {@code tcp-request connection|content} rules, in order. */
+    public List<TcpRequestRule> tcpRules() {
+        return tcpRules;
+    }
+
+    /**
+     * Whether routing a new connection reads its first bytes: a content rule or a
+     * {@code use_backend} looks at the payload ({@code req_ssl_sni}, {@code req_ssl_hello_type}).
+     */
+    public boolean inspectsPayload() {
+        return inspectsPayload;
+    }
+
+    /** Computed once per table rather than per connection. */
+    private boolean computeInspectsPayload() {
+        if (mode != Mode.TCP || inspectDelay.isZero()) {
+            return false;
+        }
+        if (tcpRules.stream().anyMatch(TcpRequestRule::content)) {
+            return true;
+        }
+        return routes.rules().stream().anyMatch(r -> Conditions.reads(r.condition(), Fetch::isPayload));
+    }
+
     public String location() {
         return location;
     }
@@ -109,7 +148,8 @@ public final class Frontend {
         StringBuilder sb = new StringBuilder("frontend ").append(name).append('\n')
                 .append("  mode ").append(mode.name().toLowerCase(java.util.Locale.ROOT)).append('\n');
         for (Bind b : binds) {
-            sb.append("  bind ").append(b.describe()).append('\n');
+            sb.append("  bind ").append(b.describe()).append(b.acceptProxy() ? " accept-proxy" : "")
+                    .append('\n');
         }
         if (maxconn > 0) {
             sb.append("  maxconn ").append(maxconn).append('\n');
@@ -121,6 +161,12 @@ public final class Frontend {
             sb.append("  option http-server-close\n");
         }
         sb.append("  timeouts ").append(TableText.timeouts(timeouts)).append('\n');
+        if (!inspectDelay.isZero()) {
+            sb.append("  tcp-request inspect-delay ").append(inspectDelay.toMillis()).append("ms\n");
+        }
+        for (TcpRequestRule r : tcpRules) {
+            sb.append("  tcp-request ").append(r.describe()).append('\n');
+        }
         for (HttpRequestAction a : actions) {
             sb.append("  http-request ").append(a.describe()).append('\n');
         }
@@ -146,6 +192,8 @@ public final class Frontend {
         private boolean httpServerClose;
         private int maxconn;
         private Timeouts timeouts = Timeouts.DEFAULTS;
+        private Duration inspectDelay = Duration.ZERO;
+        private List<TcpRequestRule> tcpRules = List.of();
         private String location = "";
         private ProxyCounters counters;
 
@@ -195,6 +243,16 @@ public final class Frontend {
 
         public Builder timeouts(Timeouts timeouts) {
             this.timeouts = timeouts;
+            return this;
+        }
+
+        public Builder inspectDelay(Duration inspectDelay) {
+            this.inspectDelay = inspectDelay;
+            return this;
+        }
+
+        public Builder tcpRules(List<TcpRequestRule> tcpRules) {
+            this.tcpRules = tcpRules;
             return this;
         }
 

@@ -34,6 +34,12 @@ public final class Server {
     private final ServerCounters counters;
     private final boolean explicitFast;
     private final boolean explicitDown;
+    private final ProxyProtocol sendProxy;
+
+    /** {@code send-proxy} / {@code send-proxy-v2}: the PROXY protocol header lb sends first. */
+    public enum ProxyProtocol {
+        NONE, V1, V2
+    }
 
     private Server(Builder b) {
         this.name = Objects.requireNonNull(b.name);
@@ -55,6 +61,7 @@ public final class Server {
         this.checkAddr = b.checkAddr;
         this.state = b.state != null ? b.state : new ServerState();
         this.counters = b.counters != null ? b.counters : new ServerCounters();
+        this.sendProxy = b.sendProxy;
     }
 
     public static Builder builder(String name, InetSocketAddress address) {
@@ -155,6 +162,11 @@ public final class Server {
         return Optional.ofNullable(checkAddr);
     }
 
+    /** The PROXY protocol version sent to this server on each new TCP connection, or NONE. */
+    public ProxyProtocol sendProxy() {
+        return sendProxy;
+    }
+
     /** Whether checks are on and have marked the server DOWN. */
     public boolean down() {
         return check && state.checkDown();
@@ -189,7 +201,7 @@ public final class Server {
     private Server rebuild(ServerState carried, ServerCounters carriedCounters) {
         Builder b = builder(name, address).weight(weight).backup(backup).disabled(disabled).maxconn(maxconn)
                 .check(check).inter(inter).rise(rise).fall(fall).checkPort(checkPort).checkAddr(checkAddr)
-                .state(carried).counters(carriedCounters);
+                .sendProxy(sendProxy).state(carried).counters(carriedCounters);
         if (explicitFast) {
             b.fastinter(fastinter);
         }
@@ -216,6 +228,9 @@ public final class Server {
         }
         if (maxconn > 0) {
             sb.append(" maxconn ").append(maxconn);
+        }
+        if (sendProxy != ProxyProtocol.NONE) {
+            sb.append(sendProxy == ProxyProtocol.V1 ? " send-proxy" : " send-proxy-v2");
         }
         if (check) {
             // Check tuning only matters with checks on, so it is only shown then.
@@ -260,6 +275,7 @@ public final class Server {
         private InetAddress checkAddr;
         private ServerState state;
         private ServerCounters counters;
+        private ProxyProtocol sendProxy = ProxyProtocol.NONE;
 
         private Builder(String name, InetSocketAddress address) {
             this.name = name;
@@ -334,6 +350,11 @@ public final class Server {
                 throw new IllegalArgumentException(what + " must be positive, got " + d);
             }
             return d;
+        }
+
+        public Builder sendProxy(ProxyProtocol sendProxy) {
+            this.sendProxy = sendProxy;
+            return this;
         }
 
         /** Carries run-time state over from the same server in the previous table. */

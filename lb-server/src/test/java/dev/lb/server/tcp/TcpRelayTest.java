@@ -1,0 +1,359 @@
+package dev.lb.server.tcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lb.server.LbServer;
+import dev.lb.server.testing.FreePort;
+import dev.lb.server.testing.TcpServers;
+import dev.lb.tcp.TcpProxy;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocatorMetric;
+import java.io.BufferedReader;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The mode tcp relay against real TCP servers on loopback: balancing per connection, failover,
+ * bulk transfers on both the copying and the splicing paths, half-close, timeouts and the
+ * PROXY protocol.
+ */
+class TcpRelayTest {
+
+    private static final int MIB = 1024 * 1024;
+    private static final int BULK = 100 * MIB;
+
+    @TempDir
+    Path dir;
+
+    private final TcpServers servers = new TcpServers();
+    private Path cfg;
+    private int port;
+
+    @BeforeEach
+    void setUp() {
+        cfg = dir.resolve("haproxy.cfg");
+        port = FreePort.on("127.0.0.1");
+    }
+
+    @AfterEach
+    void tearDown() {
+        servers.close();
+        System.clearProperty(TcpProxy.SPLICE_PROPERTY);
+    }
+
+    @Test
+    void roundRobinPerConnectionAndADownServersConnectionsGoToTheOthers() throws Exception {
+        String a = servers.named("127.0.0.2", "a");
+        String b = servers.named("127.0.0.3", "b");
+        String c = servers.named("127.0.0.4", "c");
+        String text = TcpTestSupport.DEFAULTS + "listen db\n    bind 127.0.0.1:" + port + "\n"
+                + "    server a " + a + "\n    server b " + b + "\n    server c " + c + "\n";
+        try (LbServer lb = TcpTestSupport.start(cfg, text, Duration.ofSeconds(1))) {
+            Map<String, Integer> first = new HashMap<>();
+            for (int i = 0; i < 6; i++) {
+                first.merge(greeting(), 1, Integer::sum);
+            }
+            assertEquals(Map.of("a", 2, "b", 2, "c", 2), first, "one server per connection, round-robin");
+
+            servers.stop("b");
+            Map<String, Integer> after = new HashMap<>();
+            for (int i = 0; i < 12; i++) {
+                after.merge(greeting(), 1, Integer::sum);
+            }
+            assertFalse(after.containsKey("b"), "no connection answered by the stopped server: " + after);
+            assertEquals(12, after.values().stream().mapToInt(Integer::intValue).sum(),
+                    "every connection served");
+            assertTrue(after.containsKey("a") && after.containsKey("c"), "both live servers used: " + after);
+        }
+    }
+
+    @ParameterizedTest(name = "splice={0}")
+    @ValueSource(booleans = {false, true})
+    void uploadArrivesIntactAndTheClientsFinReachesTheServer(boolean splice) throws Exception {
+        System.setProperty(TcpProxy.SPLICE_PROPERTY, Boolean.toString(splice));
+        // The server answers with the digest of what it read once it sees the client's FIN.
+        String sink = servers.start("127.0.0.2", "sink", (s, in) -> {
+            MessageDigest d = TcpTestSupport.sha256();
+            byte[] buf = new byte[65536];
+            long total = 0;
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                d.update(buf, 0, n);
+                total += n;
+            }
+            OutputStream out = s.getOutputStream();
+            out.write((total + " " + TcpTestSupport.hex(d) + "\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        });
+        try (LbServer lb = TcpTestSupport.start(cfg, listen(sink), Duration.ofSeconds(1));
+                Socket s = connect()) {
+            MessageDigest sent = TcpTestSupport.sha256();
+            Random r = new Random(1);
+            OutputStream out = s.getOutputStream();
+            for (int i = 0; i < BULK / 65536; i++) {
+                byte[] chunk = TcpTestSupport.chunk(r, 65536);
+                sent.update(chunk);
+                out.write(chunk);
+            }
+            s.shutdownOutput();
+            String answer = reader(s).readLine();
+            assertEquals(BULK + " " + TcpTestSupport.hex(sent), answer,
+                    "the server read every byte, in order, and saw the end of the stream");
+        }
+    }
+
+    @ParameterizedTest(name = "splice={0}")
+    @ValueSource(booleans = {false, true})
+    void downloadToASlowReaderArrivesIntactWithFlatMemory(boolean splice) throws Exception {
+        System.setProperty(TcpProxy.SPLICE_PROPERTY, Boolean.toString(splice));
+        String source = servers.start("127.0.0.2", "source", (s, in) -> {
+            Random r = new Random(2);
+            OutputStream out = s.getOutputStream();
+            for (int i = 0; i < BULK / 65536; i++) {
+                out.write(TcpTestSupport.chunk(r, 65536));
+            }
+            out.flush();
+        });
+        MessageDigest expected = TcpTestSupport.sha256();
+        Random r = new Random(2);
+        for (int i = 0; i < BULK / 65536; i++) {
+            expected.update(TcpTestSupport.chunk(r, 65536));
+        }
+        PooledByteBufAllocatorMetric pool = PooledByteBufAllocator.DEFAULT.metric();
+        AtomicLong peak = new AtomicLong();
+        AtomicBoolean sampling = new AtomicBoolean(true);
+        Thread sampler = new Thread(() -> {
+            while (sampling.get()) {
+                peak.accumulateAndGet(pool.usedDirectMemory() + pool.usedHeapMemory(), Math::max);
+                Thread.onSpinWait();
+            }
+        }, "memory-sampler");
+        try (LbServer lb = TcpTestSupport.start(cfg, listen(source), Duration.ofSeconds(1));
+                Socket s = connect()) {
+            long before = pool.usedDirectMemory() + pool.usedHeapMemory();
+            sampler.start();
+            InputStream in = s.getInputStream();
+            MessageDigest got = TcpTestSupport.sha256();
+            byte[] buf = new byte[65536];
+            long total = readInto(in, buf, got, 4L * MIB);
+            // A slow reader: stop reading while the server keeps writing. Without backpressure
+            // lb takes most of the server's 100 MiB into memory meanwhile (84 MiB measured).
+            Thread.sleep(500); // pacing of the slow reader, not synchronisation
+            total += readInto(in, buf, got, Long.MAX_VALUE);
+            sampling.set(false);
+            sampler.join();
+            assertEquals(BULK, total, "every byte arrived");
+            assertEquals(TcpTestSupport.hex(expected), TcpTestSupport.hex(got),
+                    "the bytes arrived intact, in order");
+            long grown = peak.get() - before;
+            assertTrue(grown < 32L * MIB, "lb's buffer memory grew by " + grown / MIB + " MiB for a "
+                    + BULK / MIB + " MiB transfer to a slow reader (backpressure must keep it flat)");
+        }
+    }
+
+    @ParameterizedTest(name = "splice={0}")
+    @ValueSource(booleans = {false, true})
+    void twoWayTransferThroughAnEchoServerIsIntact(boolean splice) throws Exception {
+        System.setProperty(TcpProxy.SPLICE_PROPERTY, Boolean.toString(splice));
+        String echo = servers.echo("127.0.0.2", "echo");
+        try (LbServer lb = TcpTestSupport.start(cfg, listen(echo), Duration.ofSeconds(1));
+                Socket s = connect()) {
+            MessageDigest sent = TcpTestSupport.sha256();
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    Random r = new Random(3);
+                    OutputStream out = s.getOutputStream();
+                    for (int i = 0; i < BULK / 65536; i++) {
+                        byte[] chunk = TcpTestSupport.chunk(r, 65536);
+                        sent.update(chunk);
+                        out.write(chunk);
+                    }
+                    s.shutdownOutput();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            MessageDigest got = TcpTestSupport.sha256();
+            long total = readInto(s.getInputStream(), new byte[65536], got, Long.MAX_VALUE);
+            writer.get(60, TimeUnit.SECONDS);
+            assertEquals(BULK, total, "every byte came back, and the echo server's FIN after it");
+            assertEquals(TcpTestSupport.hex(sent), TcpTestSupport.hex(got), "the echoed bytes are intact");
+        }
+    }
+
+    @Test
+    void anIdleTunnelIsClosedAfterTimeoutTunnel() throws Exception {
+        String a = servers.named("127.0.0.2", "a");
+        String text = TcpTestSupport.DEFAULTS + "    timeout tunnel 300ms\n" + "listen db\n    bind 127.0.0.1:"
+                + port
+                + "\n    server a " + a + "\n";
+        try (LbServer lb = TcpTestSupport.start(cfg, text, Duration.ofSeconds(1)); Socket s = connect()) {
+            s.setSoTimeout(20_000);
+            BufferedReader in = reader(s);
+            assertEquals("a", in.readLine());
+            s.getOutputStream().write("ping\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("ping", in.readLine(), "relayed while active");
+            assertEquals(-1, in.read(), "lb closes the idle tunnel (a read timeout here means it never did)");
+        }
+    }
+
+    @Test
+    void aConnectionNoServerTakesIsClosedAfterTheRetries() throws Exception {
+        String text = TcpTestSupport.DEFAULTS + "listen db\n    bind 127.0.0.1:" + port + "\n"
+                + "    server gone1 127.0.0.2:" + FreePort.on("127.0.0.2") + "\n"
+                + "    server gone2 127.0.0.3:" + FreePort.on("127.0.0.3") + "\n";
+        try (LbServer lb = TcpTestSupport.start(cfg, text, Duration.ofSeconds(1)); Socket s = connect()) {
+            assertEquals(-1, s.getInputStream().read(), "closed once every attempt was refused");
+        }
+    }
+
+    @Test
+    void inspectionEndsAtTheFirstNonTlsByteOrAtTheInspectDelay() throws Exception {
+        String tls = servers.named("127.0.0.2", "tls");
+        String plain = servers.named("127.0.0.3", "plain");
+        String text = TcpTestSupport.DEFAULTS + "frontend in\n    bind 127.0.0.1:" + port + "\n"
+                + "    tcp-request inspect-delay 300ms\n"
+                + "    use_backend tls if { req_ssl_sni -i a.example.com }\n"
+                + "    default_backend plain\n"
+                + "backend tls\n    server t " + tls + "\n"
+                + "backend plain\n    server p " + plain + "\n";
+        try (LbServer lb = TcpTestSupport.start(cfg, text, Duration.ofSeconds(1))) {
+            try (Socket s = connect()) {
+                s.getOutputStream().write("hello\n".getBytes(StandardCharsets.US_ASCII));
+                BufferedReader in = reader(s);
+                assertEquals("plain", in.readLine(), "not TLS: routed by the other rules at once");
+                assertEquals("hello", in.readLine(), "the inspected bytes are replayed to the server");
+            }
+            try (Socket s = connect()) {
+                assertEquals("plain", reader(s).readLine(), "a silent client is routed when the delay ends");
+            }
+            assertEquals(0, servers.accepted("tls"));
+        }
+    }
+
+    @Test
+    void proxyProtocolIsDecodedOnAcceptProxyBindsAndSentToServers() throws Exception {
+        String v1 = servers.start("127.0.0.2", "v1", (s, in) -> reportProxyHeader(s, in));
+        String v2 = servers.start("127.0.0.3", "v2", (s, in) -> reportProxyHeader(s, in));
+        int port2 = FreePort.on("127.0.0.1");
+        String text = TcpTestSupport.DEFAULTS
+                + "listen one\n    bind 127.0.0.1:" + port + " accept-proxy\n"
+                + "    server v1 " + v1 + " send-proxy\n"
+                + "listen two\n    bind 127.0.0.1:" + port2 + "\n    server v2 " + v2 + " send-proxy-v2\n";
+        try (LbServer lb = TcpTestSupport.start(cfg, text, Duration.ofSeconds(1))) {
+            try (Socket s = connect()) {
+                s.getOutputStream().write("PROXY TCP4 192.0.2.7 127.0.0.1 5555 6666\r\nhello\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                        StandardCharsets.US_ASCII));
+                assertEquals("v1 192.0.2.7 5555 127.0.0.1 6666", in.readLine(),
+                        "the server got the address the front proxy reported, in a v1 header");
+                assertEquals("hello", in.readLine(), "then the client's bytes");
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port2), 5000);
+                s.getOutputStream().write("hello\n".getBytes(StandardCharsets.US_ASCII));
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                        StandardCharsets.US_ASCII));
+                assertEquals("v2 127.0.0.1 " + s.getLocalPort() + " 127.0.0.1 " + port2, in.readLine(),
+                        "the server got the client's own address in a v2 header");
+                assertEquals("hello", in.readLine(), "then the client's bytes");
+            }
+        }
+    }
+
+    /** Reads a PROXY header (v1 or v2, TCP4), answers with what it said, then echoes the rest. */
+    private static void reportProxyHeader(Socket s, InputStream raw) throws IOException {
+        DataInputStream in = new DataInputStream(raw);
+        OutputStream out = s.getOutputStream();
+        int first = in.readUnsignedByte();
+        String report;
+        if (first == 'P') {
+            StringBuilder line = new StringBuilder("P");
+            int c;
+            while ((c = in.read()) != '\n' && c >= 0) {
+                line.append((char) c);
+            }
+            String[] w = line.toString().trim().split(" ");
+            report = "v1 " + w[2] + " " + w[4] + " " + w[3] + " " + w[5];
+        } else {
+            byte[] rest = new byte[15];
+            in.readFully(rest);
+            int len = ((rest[13] & 0xff) << 8) | (rest[14] & 0xff);
+            byte[] addr = new byte[len];
+            in.readFully(addr);
+            report = "v2 " + ip(addr, 0) + " " + port(addr, 8) + " " + ip(addr, 4) + " " + port(addr, 10);
+        }
+        out.write((report + "\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        TcpServers.copy(in, out);
+    }
+
+    private static String ip(byte[] a, int i) {
+        return (a[i] & 0xff) + "." + (a[i + 1] & 0xff) + "." + (a[i + 2] & 0xff) + "." + (a[i + 3] & 0xff);
+    }
+
+    private static int port(byte[] a, int i) {
+        return ((a[i] & 0xff) << 8) | (a[i + 1] & 0xff);
+    }
+
+    private String listen(String server) {
+        return TcpTestSupport.DEFAULTS + "listen bulk\n    bind 127.0.0.1:" + port + "\n    server s " + server
+                + "\n";
+    }
+
+    private Socket connect() throws IOException {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        s.setSoTimeout(60_000);
+        return s;
+    }
+
+    private String greeting() throws IOException {
+        try (Socket s = connect()) {
+            return reader(s).readLine();
+        }
+    }
+
+    private static BufferedReader reader(Socket s) throws IOException {
+        return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+    }
+
+    /** Reads up to {@code limit} bytes (or to the end), into the digest; returns how many. */
+    private static long readInto(InputStream in, byte[] buf, MessageDigest d, long limit) throws IOException {
+        long total = 0;
+        while (total < limit) {
+            int n = in.read(buf, 0, (int) Math.min(buf.length, limit - total));
+            if (n < 0) {
+                break;
+            }
+            d.update(buf, 0, n);
+            total += n;
+        }
+        return total;
+    }
+}

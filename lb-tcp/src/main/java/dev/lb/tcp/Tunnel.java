@@ -1,0 +1,138 @@
+package dev.lb.tcp;
+
+import dev.lb.core.table.Server;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.epoll.AbstractEpollStreamChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.DuplexChannel;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One relayed connection: the client channel, the server channel, and what the two
+ * {@link RelayHandler}s share. Both channels are on the same event loop (the server connection
+ * is opened on the client's), so this state needs no locks.
+ *
+ * <p>Half-close: when one side sends FIN, the other side's output is shut down once what was
+ * already written has been flushed; the tunnel closes when both sides have sent FIN, or when
+ * either side resets or closes. An idle tunnel closes after {@code timeout tunnel}
+ * (configuration manual, 4.2 "timeout tunnel": it supersedes the client and server timeouts
+ * once the connection is established).
+ */
+final class Tunnel {
+
+    private final Channel client;
+    private final Channel server;
+    private final long idleNanos;
+    private final boolean splice;
+    private long lastActivity = System.nanoTime();
+    private boolean clientEof;
+    private boolean serverEof;
+    private boolean closing;
+
+    Tunnel(Channel client, Channel server, Duration idle, boolean splice) {
+        this.client = client;
+        this.server = server;
+        this.idleNanos = idle.toNanos();
+        this.splice = splice;
+    }
+
+    /** Installs the relay handlers and starts moving bytes both ways. */
+    void start(boolean clientAlreadyEof) {
+        server.pipeline().addLast("relay", new RelayHandler(this, client));
+        if (splice) {
+            // Both channels are level-triggered epoll channels on one loop (Netty's requirement);
+            // Netty toggles autoRead itself while the target cannot take more.
+            ChannelFutureListener onFailure = f -> {
+                if (!f.isSuccess()) {
+                    close();
+                }
+            };
+            AbstractEpollStreamChannel c = (AbstractEpollStreamChannel) client;
+            AbstractEpollStreamChannel s = (AbstractEpollStreamChannel) server;
+            c.spliceTo(s, Integer.MAX_VALUE).addListener(onFailure);
+            s.spliceTo(c, Integer.MAX_VALUE).addListener(onFailure);
+        }
+        if (clientAlreadyEof) {
+            eof(client);
+        } else {
+            client.config().setAutoRead(true);
+        }
+        server.config().setAutoRead(true);
+        if (idleNanos > 0) {
+            client.eventLoop().schedule(this::checkIdle, idleNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    boolean splice() {
+        return splice;
+    }
+
+    /** Bytes arrived from either side. */
+    void touch() {
+        lastActivity = System.nanoTime();
+    }
+
+    /** Whether {@code ch} has sent its FIN. */
+    boolean eofFrom(Channel ch) {
+        return ch == client ? clientEof : serverEof;
+    }
+
+    /** {@code from} sent FIN: pass it on once the bytes before it are written. */
+    void eof(Channel from) {
+        if (from == client) {
+            clientEof = true;
+        } else {
+            serverEof = true;
+        }
+        Channel to = from == client ? server : client;
+        if (clientEof && serverEof) {
+            close();
+            return;
+        }
+        to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+            if (to.isActive() && to instanceof DuplexChannel d) {
+                d.shutdownOutput();
+            }
+        });
+    }
+
+    /** Either side closed or failed: flush what the other side still has to get, then close both. */
+    void close() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        server.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void checkIdle() {
+        if (closing || !client.isActive()) {
+            return;
+        }
+        long idle = idleNanos();
+        if (idle >= idleNanos) {
+            close();
+        } else {
+            client.eventLoop().schedule(this::checkIdle, idleNanos - idle, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** How long no byte has arrived from either side. */
+    private long idleNanos() {
+        if (splice && client instanceof EpollSocketChannel c && server instanceof EpollSocketChannel s) {
+            // Spliced bytes never reach the pipeline: ask the kernel when data last arrived.
+            long ms = Math.min(c.tcpInfo().lastDataRecv(), s.tcpInfo().lastDataRecv());
+            return TimeUnit.MILLISECONDS.toNanos(ms);
+        }
+        return System.nanoTime() - lastActivity;
+    }
+
+    /** Releases the server's connection count when the server connection closes. */
+    static void countUntilClosed(Channel server, Server target) {
+        server.closeFuture().addListener(f -> target.state().release());
+    }
+}
