@@ -1,5 +1,6 @@
 package dev.lb.tcp;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -28,7 +29,9 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
-        tunnel.touch();
+        if (msg instanceof ByteBuf bytes) {
+            tunnel.arrived(ctx.channel(), bytes.readableBytes());
+        }
         peer.write(msg, peer.voidPromise());
     }
 

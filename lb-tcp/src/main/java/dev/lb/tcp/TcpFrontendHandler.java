@@ -1,6 +1,7 @@
 package dev.lb.tcp;
 
 import dev.lb.core.action.TcpRequestRule;
+import dev.lb.core.stats.ProxyCounters;
 import dev.lb.core.table.Backend;
 import dev.lb.core.table.Bind;
 import dev.lb.core.table.Frontend;
@@ -61,6 +62,8 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     private Backend backend;
     private Server server;
     private int attempts;
+    private TcpCounters counters;
+    private long connectStart;
 
     TcpFrontendHandler(TcpProxy proxy, InetSocketAddress bind) {
         this.proxy = proxy;
@@ -82,6 +85,10 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         source = (InetSocketAddress) ctx.channel().remoteAddress();
         destination = (InetSocketAddress) ctx.channel().localAddress();
+        ProxyCounters sessions = frontend.counters();
+        sessions.sessionOpened(System.nanoTime());
+        ctx.channel().closeFuture().addListener(f -> sessions.sessionClosed());
+        counters = new TcpCounters(sessions);
         if (acceptsProxyHeader()) {
             state = State.PROXY_HEADER;
             ctx.pipeline().addBefore(ctx.name(), "proxy-protocol", new HAProxyMessageDecoder());
@@ -201,6 +208,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
         for (TcpRequestRule r : frontend.tcpRules()) {
             if (r.content() == content && r.condition().test(facts)) {
                 if (!r.accept()) {
+                    frontend.counters().deniedRequest();
                     closeClient();
                     return false;
                 }
@@ -248,6 +256,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
                         // The relay handler is added when the tunnel starts.
                     }
                 });
+        connectStart = System.nanoTime();
         ChannelFuture cf = b.connect(target.address());
         cf.addListener((ChannelFutureListener) f -> {
             if (state != State.CONNECTING || server != target) {
@@ -271,6 +280,8 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     private void connectFailed() {
         Server failed = server;
         failed.state().markFailed(FAILED_SERVER_NANOS);
+        failed.counters().connectError();
+        backend.counters().connectError();
         attempts++;
         if (attempts > backend.retries()) {
             failed.state().release();
@@ -278,8 +289,11 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
             closeClient();
             return;
         }
+        failed.counters().retry();
+        backend.counters().retry();
         Server next = backend.balancer().choose(source.getAddress(), failed);
         if (next != null && next != failed) {
+            backend.counters().redispatch();
             failed.state().release();
             next.state().acquire();
             server = next;
@@ -290,16 +304,30 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     private void startRelay(Channel serverChannel) {
         state = State.RELAYING;
         Tunnel.countUntilClosed(serverChannel, server);
+        long now = System.nanoTime();
+        ProxyCounters b = backend.counters();
+        ProxyCounters s = server.counters();
+        b.sessionOpened(now);
+        s.sessionOpened(now);
+        b.connectTime(now - connectStart, now);
+        s.connectTime(now - connectStart, now);
+        serverChannel.closeFuture().addListener(f -> {
+            b.sessionClosed();
+            s.sessionClosed();
+        });
+        counters.connected(b, s);
         if (server.sendProxy() != Server.ProxyProtocol.NONE) {
             serverChannel.write(ProxyProtocolHeader.encode(server.sendProxy(), source, destination,
                     serverChannel.alloc()), serverChannel.voidPromise());
         }
         if (buffered != null) {
+            counters.fromClient(buffered.readableBytes());
             serverChannel.write(buffered, serverChannel.voidPromise());
             buffered = null;
         }
         serverChannel.flush();
-        Tunnel tunnel = new Tunnel(ctx.channel(), serverChannel, backend.timeouts().tunnel(), proxy.splices());
+        Tunnel tunnel = new Tunnel(ctx.channel(), serverChannel, backend.timeouts().tunnel(), proxy.splices(),
+                counters);
         ctx.pipeline().replace(this, "relay", new RelayHandler(tunnel, serverChannel));
         tunnel.start(clientEof);
     }

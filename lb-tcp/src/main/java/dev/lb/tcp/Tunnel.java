@@ -27,16 +27,18 @@ final class Tunnel {
     private final Channel server;
     private final long idleNanos;
     private final boolean splice;
+    private final TcpCounters counters;
     private long lastActivity = System.nanoTime();
     private boolean clientEof;
     private boolean serverEof;
     private boolean closing;
 
-    Tunnel(Channel client, Channel server, Duration idle, boolean splice) {
+    Tunnel(Channel client, Channel server, Duration idle, boolean splice, TcpCounters counters) {
         this.client = client;
         this.server = server;
         this.idleNanos = idle.toNanos();
         this.splice = splice;
+        this.counters = counters;
     }
 
     /** Installs the relay handlers and starts moving bytes both ways. */
@@ -70,9 +72,17 @@ final class Tunnel {
         return splice;
     }
 
-    /** Bytes arrived from either side. */
-    void touch() {
+    /**
+     * {@code n} bytes arrived from {@code from} (copying path only: spliced bytes never reach
+     * the pipeline, so they are neither counted nor seen as activity here).
+     */
+    void arrived(Channel from, int n) {
         lastActivity = System.nanoTime();
+        if (from == client) {
+            counters.fromClient(n);
+        } else {
+            counters.toClient(n);
+        }
     }
 
     /** Whether {@code ch} has sent its FIN. */

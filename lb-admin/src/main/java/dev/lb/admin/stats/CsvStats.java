@@ -5,6 +5,7 @@ import dev.lb.core.stats.ServerCounters;
 import dev.lb.core.table.Backend;
 import dev.lb.core.table.CheckResult;
 import dev.lb.core.table.Frontend;
+import dev.lb.core.table.Mode;
 import dev.lb.core.table.RoutingTable;
 import dev.lb.core.table.Server;
 import java.util.Arrays;
@@ -103,8 +104,12 @@ final class CsvStats {
             return this;
         }
 
-        /** Counters every row kind has. */
-        Row traffic(ProxyCounters c) {
+        /**
+         * Counters every row kind has; the HTTP ones ({@code hrsp_*}, {@code req_tot}) only in
+         * {@code mode http}, as HAProxy leaves them empty for tcp proxies.
+         */
+        Row traffic(ProxyCounters c, Mode mode) {
+            set("mode", mode == Mode.TCP ? "tcp" : "http");
             set("scur", c.currentSessions());
             set("smax", c.maxSessions());
             set("stot", c.totalSessions());
@@ -112,6 +117,9 @@ final class CsvStats {
             set("bout", c.bytesOut());
             set("rate", c.sessionRate());
             set("rate_max", c.sessionRateMax());
+            if (mode == Mode.TCP) {
+                return this;
+            }
             for (int k = 1; k <= 5; k++) {
                 set("hrsp_" + k + "xx", c.responses(k));
             }
@@ -139,31 +147,30 @@ final class CsvStats {
             set("ctime_max", millis(c.connectTime().maxNanos()));
             set("rtime_max", millis(c.responseTime().maxNanos()));
             set("ttime_max", millis(c.totalTime().maxNanos()));
-            set("mode", "http");
             return this;
         }
     }
 
     private static Row frontend(StatsProxy p, Frontend f) {
         ProxyCounters c = f.counters();
-        Row r = new Row(p, "FRONTEND", TYPE_FRONTEND, 0).traffic(c);
+        Row r = new Row(p, "FRONTEND", TYPE_FRONTEND, 0).traffic(c, f.mode());
         if (f.maxconn() > 0) {
             r.set("slim", f.maxconn());
         }
-        return r.set("dreq", c.deniedRequests())
+        r.set("dreq", c.deniedRequests())
                 .set("ereq", c.requestErrors())
-                .set("status", "OPEN")
-                .set("req_rate", c.requestRate())
-                .set("req_rate_max", c.requestRateMax())
-                .set("mode", "http")
-                .set("conn_rate", c.sessionRate())
+                .set("status", "OPEN");
+        if (f.mode() == Mode.HTTP) {
+            r.set("req_rate", c.requestRate()).set("req_rate_max", c.requestRateMax());
+        }
+        return r.set("conn_rate", c.sessionRate())
                 .set("conn_rate_max", c.sessionRateMax())
                 .set("conn_tot", c.totalSessions());
     }
 
     private static Row server(StatsProxy p, Backend b, Server s, int sid) {
         ServerCounters c = s.counters();
-        Row r = new Row(p, s.name(), TYPE_SERVER, sid).traffic(c).upstream(c)
+        Row r = new Row(p, s.name(), TYPE_SERVER, sid).traffic(c, b.mode()).upstream(c)
                 .set("status", StatsStatus.of(s))
                 .set("weight", s.effectiveWeight())
                 .set("uweight", s.effectiveWeight())
@@ -217,7 +224,7 @@ final class CsvStats {
         if (lastChange == Long.MAX_VALUE) {
             lastChange = (System.nanoTime() - c.createdNanos()) / 1_000_000_000L;
         }
-        return new Row(p, "BACKEND", TYPE_BACKEND, 0).traffic(c).upstream(c)
+        return new Row(p, "BACKEND", TYPE_BACKEND, 0).traffic(c, b.mode()).upstream(c)
                 .set("dreq", c.deniedRequests())
                 .set("status", StatsStatus.of(b))
                 .set("weight", weight)

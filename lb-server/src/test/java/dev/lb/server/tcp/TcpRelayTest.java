@@ -91,6 +91,30 @@ class TcpRelayTest {
         }
     }
 
+    @Test
+    void connectionsAndBytesAreCountedOnTheFrontendBackendAndServer() throws Exception {
+        String echo = servers.echo("127.0.0.2", "echo");
+        try (LbServer lb = TcpTestSupport.start(cfg, listen(echo), Duration.ofSeconds(1))) {
+            for (int i = 0; i < 3; i++) {
+                try (Socket s = connect()) {
+                    s.getOutputStream().write(new byte[1000]);
+                    new DataInputStream(s.getInputStream()).readFully(new byte[1000]);
+                }
+            }
+            var frontend = lb.table().frontends().get(0).counters();
+            var backend = lb.table().backend("bulk").orElseThrow().counters();
+            var server = lb.table().backend("bulk").orElseThrow().servers().get(0).counters();
+            dev.lb.server.testing.Await.until("the three connections closed", Duration.ofSeconds(10),
+                    () -> frontend.currentSessions() == 0 && server.currentSessions() == 0);
+            for (var c : java.util.List.of(frontend, backend, server)) {
+                assertEquals(3, c.totalSessions(), "sessions");
+                assertEquals(3000, c.bytesIn(), "bytes from the clients");
+                assertEquals(3000, c.bytesOut(), "bytes to the clients");
+            }
+            assertEquals(0, backend.connectErrors());
+        }
+    }
+
     @ParameterizedTest(name = "splice={0}")
     @ValueSource(booleans = {false, true})
     void uploadArrivesIntactAndTheClientsFinReachesTheServer(boolean splice) throws Exception {

@@ -1,7 +1,7 @@
 package dev.lb.server.tcp;
 
 import dev.lb.server.LbServer;
-import dev.lb.server.ProcessConfig;
+import dev.lb.server.testing.TestConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,8 +10,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 
 /** Shared bits of the mode tcp tests: a config in a file, lb started on it, digests of test streams. */
@@ -26,7 +24,7 @@ public final class TcpTestSupport {
 
     public static LbServer start(Path cfg, String text, Duration drain) throws Exception {
         Files.writeString(cfg, text);
-        return LbServer.start(ProcessConfig.load(Optional.empty(), Map.of()).withFiles(List.of(cfg))
+        return LbServer.start(TestConfig.isolated().withFiles(List.of(cfg))
                 .withDrainTimeout(drain));
     }
 
