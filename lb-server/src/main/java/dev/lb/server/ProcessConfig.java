@@ -37,7 +37,8 @@ public record ProcessConfig(
         List<String> dnsServers,
         Duration dnsHoldValid,
         Duration drainTimeout,
-        int threads) {
+        int threads,
+        boolean tcpSplice) {
 
     /** The number of event loops serving connections: {@code lb.threads}, 0 meaning one per core. */
     public int eventLoops() {
@@ -48,21 +49,21 @@ public record ProcessConfig(
     public ProcessConfig withFiles(List<Path> newFiles) {
         return new ProcessConfig(id, List.copyOf(newFiles), httpBind, httpsBind, adminBind, adminSocket,
                 adminAuth, adminRuntimeBind, etcdEndpoints, consulAddress, consulTag, consulHostSuffix,
-                dnsServers, dnsHoldValid, drainTimeout, threads);
+                dnsServers, dnsHoldValid, drainTimeout, threads, tcpSplice);
     }
 
     /** The same configuration with another drain timeout. */
     public ProcessConfig withDrainTimeout(Duration timeout) {
         return new ProcessConfig(id, files, httpBind, httpsBind, adminBind, adminSocket, adminAuth,
                 adminRuntimeBind, etcdEndpoints, consulAddress, consulTag, consulHostSuffix, dnsServers,
-                dnsHoldValid, timeout, threads);
+                dnsHoldValid, timeout, threads, tcpSplice);
     }
 
     /** The same configuration with the admin plane on {@code bind} and the runtime API at {@code socket}. */
     public ProcessConfig withAdmin(InetSocketAddress bind, Path socket) {
         return new ProcessConfig(id, files, httpBind, httpsBind, bind, socket, adminAuth, adminRuntimeBind,
                 etcdEndpoints, consulAddress, consulTag, consulHostSuffix, dnsServers, dnsHoldValid,
-                drainTimeout, threads);
+                drainTimeout, threads, tcpSplice);
     }
 
     /** {@code lb.admin.auth} as {@code user:password} pairs (comma or space separated); empty for none. */
@@ -95,6 +96,7 @@ public record ProcessConfig(
         m.put("HAPROXY_DOMAIN", "lb.consul.host-suffix");
         m.put("DNS_SERVERS", "lb.dns.servers");
         m.put("LB_THREADS", "lb.threads");
+        m.put("LB_TCP_SPLICE", "lb.tcp.splice");
         return m;
     }
 
@@ -204,7 +206,16 @@ public record ProcessConfig(
                     list("lb.dns.servers"),
                     duration("lb.dns.hold-valid"),
                     duration("lb.drain-timeout"),
-                    count("lb.threads"));
+                    count("lb.threads"),
+                    flag("lb.tcp.splice"));
+        }
+
+        private boolean flag(String key) throws Invalid {
+            try {
+                return c.getBoolean(key);
+            } catch (ConfigException e) {
+                throw bad(key, "'" + c.getValue(key).unwrapped() + "' is not true or false");
+            }
         }
 
         private int count(String key) throws Invalid {

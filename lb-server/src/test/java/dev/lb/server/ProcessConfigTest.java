@@ -1,6 +1,7 @@
 package dev.lb.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -55,6 +56,15 @@ class ProcessConfigTest {
         ProcessConfig.Invalid e = assertThrows(ProcessConfig.Invalid.class,
                 () -> ProcessConfig.load(Optional.empty(), Map.of("LB_THREADS", "-1")));
         assertTrue(e.getMessage().contains("lb.threads"), e.getMessage());
+    }
+
+    @Test
+    void tcpSpliceIsOffByDefaultAndCheckedWhenSet() throws Exception {
+        assertFalse(ProcessConfig.load(Optional.empty(), Map.of()).tcpSplice());
+        assertTrue(ProcessConfig.load(Optional.empty(), Map.of("LB_TCP_SPLICE", "true")).tcpSplice());
+        ProcessConfig.Invalid e = assertThrows(ProcessConfig.Invalid.class,
+                () -> ProcessConfig.load(Optional.empty(), Map.of("LB_TCP_SPLICE", "maybe")));
+        assertTrue(e.getMessage().contains("lb.tcp.splice"), e.getMessage());
     }
 
     @Test
