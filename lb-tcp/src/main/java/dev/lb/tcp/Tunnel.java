@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -32,6 +33,8 @@ final class Tunnel {
     private boolean clientEof;
     private boolean serverEof;
     private boolean closing;
+    /** The pending idle check; cancelled at close so that closed tunnels are not kept until it runs. */
+    private ScheduledFuture<?> idleCheck;
 
     Tunnel(Channel client, Channel server, Duration idle, boolean splice, TcpCounters counters) {
         this.client = client;
@@ -64,7 +67,7 @@ final class Tunnel {
         }
         server.config().setAutoRead(true);
         if (idleNanos > 0) {
-            client.eventLoop().schedule(this::checkIdle, idleNanos, TimeUnit.NANOSECONDS);
+            idleCheck = client.eventLoop().schedule(this::checkIdle, idleNanos, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -115,6 +118,10 @@ final class Tunnel {
             return;
         }
         closing = true;
+        if (idleCheck != null) {
+            idleCheck.cancel(false);
+            idleCheck = null;
+        }
         client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         server.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
@@ -127,7 +134,7 @@ final class Tunnel {
         if (idle >= idleNanos) {
             close();
         } else {
-            client.eventLoop().schedule(this::checkIdle, idleNanos - idle, TimeUnit.NANOSECONDS);
+            idleCheck = client.eventLoop().schedule(this::checkIdle, idleNanos - idle, TimeUnit.NANOSECONDS);
         }
     }
 
