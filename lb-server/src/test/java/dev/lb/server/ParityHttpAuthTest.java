@@ -30,6 +30,10 @@ class ParityHttpAuthTest {
                 group ops
                 user alice insecure-password wonderland
                 user bob insecure-password builder groups ops
+                # SHA-crypt hashes of "wonderland" (mkpasswd -m sha-512, openssl passwd -5 -salt xyz).
+                user erin password $6$abcdefgh$e1o..VsKRS0O4M9J1Qb9u.strxNEAfDkCXcaYc5TsDrJFctQCTMkPeis45vy3Z\
+            Qtqt4dqG4vXTonFJKbQgR2Q1
+                user finn password $5$xyz$UiEdZB7ceU69XIYLoZcfWgwOLPH38BAxUC5orTGLFF6 groups ops
             defaults
                 mode http
                 timeout connect 5s
@@ -82,6 +86,10 @@ class ParityHttpAuthTest {
         requests.put("http_auth, Bearer scheme", get("/any", "Authorization: Bearer abc"));
         requests.put("http_auth, right credentials", get("/any", alice));
         requests.put("http_auth, lower-case scheme", get("/any", alice.replace("Basic", "basic")));
+        requests.put("http_auth, SHA-512 crypt, right password", get("/any", basic("erin:wonderland")));
+        requests.put("http_auth, SHA-512 crypt, wrong password", get("/any", basic("erin:wonderlan")));
+        requests.put("http_auth_group, SHA-256 crypt member", get("/ops/x", basic("finn:wonderland")));
+        requests.put("http_auth_group, SHA-256 crypt wrong password", get("/ops/x", basic("finn:x")));
         requests.put("a rule after auth does not run for the challenged", get("/any/deny"));
         requests.put("a rule after auth runs for the authenticated", get("/any/deny", bob));
         requests.put("http_auth_group, member", get("/admin", alice));
@@ -146,7 +154,8 @@ class ParityHttpAuthTest {
                 && Objects.equals(hap.forwarded(),
                         lb.forwarded() == null ? null : lb.forwarded().without(ProxyPair.LB_ONLY_HEADERS));
         if (!same) {
-            mismatches.add(name + ":\n  haproxy -> " + hap + " challenge=" + hap.answerHeader("www-authenticate")
+            mismatches.add(name + ":\n  haproxy -> " + hap + " challenge="
+                    + hap.answerHeader("www-authenticate")
                     + "\n  lb      -> " + lb + " challenge=" + lb.answerHeader("www-authenticate"));
         }
     }

@@ -1,5 +1,6 @@
 package dev.lb.core.config;
 
+import dev.lb.core.match.ShaCrypt;
 import dev.lb.core.match.Userlist;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -8,14 +9,16 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * {@code userlist} sections (configuration manual, 3.4): {@code group NAME [users U1,U2]} and
- * {@code user NAME insecure-password PASS [groups G1,G2]}, read into {@link Userlist}s for the
- * {@code http_auth} ACLs and the stats page. Hashed {@code password} (crypt(3)) is not
- * implemented: a line-numbered error says so. A member naming an unknown user or group is an
- * error, as in HAProxy; duplicates, which HAProxy ignores with a warning, are errors here.
+ * {@code user NAME insecure-password PASS|password HASH [groups G1,G2]}, read into
+ * {@link Userlist}s for the {@code http_auth} ACLs and the stats page. Of the crypt(3) hashes,
+ * SHA-crypt ({@code $5$}, {@code $6$}) is checked; others are a line-numbered error. A member
+ * naming an unknown user or group is an error, as in HAProxy; duplicates, which HAProxy ignores
+ * with a warning, are errors here.
  */
 final class Userlists {
 
@@ -23,7 +26,8 @@ final class Userlists {
     }
 
     /** A user line while its section is read. */
-    private record Draft(String name, String password, List<String> groups, ConfigLine line) {
+    private record Draft(String name, String password, boolean hashed, List<String> groups,
+            ConfigLine line) {
     }
 
     /** Every userlist by name. */
@@ -79,7 +83,7 @@ final class Userlists {
         });
         List<Userlist.User> out = new ArrayList<>();
         for (Draft u : users.values()) {
-            out.add(new Userlist.User(u.name(), u.password(), groupsOf.get(u.name())));
+            out.add(new Userlist.User(u.name(), u.password(), u.hashed(), groupsOf.get(u.name())));
         }
         return new Userlist(s.name(), out, groupMembers.keySet());
     }
@@ -97,17 +101,25 @@ final class Userlists {
             return;
         }
         String password = null;
+        boolean hashed = false;
         List<String> groups = List.of();
         List<String> words = line.from(2);
         for (int i = 0; i < words.size(); i += 2) {
             String option = words.get(i);
             String value = i + 1 < words.size() ? words.get(i + 1) : null;
             switch (option) {
-                case "insecure-password" -> password = value;
+                case "insecure-password" -> {
+                    password = value;
+                    hashed = false;
+                }
                 case "password" -> {
-                    problems.error(line, "hashed passwords ('password', crypt(3)) are not implemented yet; "
-                            + "use 'insecure-password'");
-                    return;
+                    Optional<String> refusal = hashRefusal(value);
+                    if (refusal.isPresent()) {
+                        problems.error(line, "user '" + name + "': " + refusal.get());
+                        return;
+                    }
+                    password = value;
+                    hashed = true;
                 }
                 case "groups" -> groups = value == null ? List.of() : names(value);
                 default -> {
@@ -118,10 +130,25 @@ final class Userlists {
             }
         }
         if (password == null) {
-            problems.error(line, "'user " + name + "' expects insecure-password PASSWORD");
+            problems.error(line, "'user " + name + "' expects insecure-password PASSWORD or password HASH");
             return;
         }
-        users.put(name, new Draft(name, password, groups, line));
+        users.put(name, new Draft(name, password, hashed, groups, line));
+    }
+
+    /** Why lb cannot check a {@code password} hash: it checks SHA-crypt ($5$, $6$) only. */
+    private static Optional<String> hashRefusal(String hash) {
+        if (hash == null) {
+            return Optional.of("'password' expects a crypt(3) hash");
+        }
+        if (ShaCrypt.isShaCrypt(hash)) {
+            return ShaCrypt.problem(hash).map(p -> "bad SHA-crypt hash: " + p);
+        }
+        String form = hash.startsWith("$1$") ? "MD5-crypt ($1$)"
+                : hash.startsWith("$") ? "hash form '" + hash.substring(0, hash.indexOf('$', 1) + 1) + "'"
+                : "DES crypt";
+        return Optional.of(form + " is not implemented yet; use a SHA-crypt hash ($5$ or $6$, e.g. "
+                + "'mkpasswd -m sha-512') or insecure-password");
     }
 
     /** {@code group NAME [users U1,U2]}. */

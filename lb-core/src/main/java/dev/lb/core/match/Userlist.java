@@ -19,11 +19,12 @@ public final class Userlist {
      * One {@code user} line.
      *
      * @param name the user name
-     * @param password the {@code insecure-password} as written
+     * @param password the {@code insecure-password}, or the {@code password} hash, as written
+     * @param hashed whether {@code password} is a SHA-crypt hash ({@link ShaCrypt})
      * @param groups the groups it belongs to, from its own {@code groups} option and from the
      *        {@code users} option of {@code group} lines
      */
-    public record User(String name, String password, Set<String> groups) {
+    public record User(String name, String password, boolean hashed, Set<String> groups) {
         public User {
             groups = Set.copyOf(groups);
         }
@@ -88,9 +89,11 @@ public final class Userlist {
         if (u == null) {
             return null;
         }
+        String given = credentials.substring(colon + 1);
         // Constant-time, so that the answer's timing does not tell how much of a guess was right.
-        boolean ok = MessageDigest.isEqual(u.password().getBytes(StandardCharsets.UTF_8),
-                credentials.substring(colon + 1).getBytes(StandardCharsets.UTF_8));
+        boolean ok = u.hashed() ? ShaCrypt.matches(given, u.password())
+                : MessageDigest.isEqual(u.password().getBytes(StandardCharsets.UTF_8),
+                        given.getBytes(StandardCharsets.UTF_8));
         return ok ? u : null;
     }
 

@@ -50,7 +50,8 @@ class HttpAuthConfigTest {
     }
 
     private static String basic(String userColonPassword) {
-        return "Basic " + Base64.getEncoder().encodeToString(userColonPassword.getBytes(StandardCharsets.UTF_8));
+        byte[] credentials = userColonPassword.getBytes(StandardCharsets.UTF_8);
+        return "Basic " + Base64.getEncoder().encodeToString(credentials);
     }
 
     @Test
