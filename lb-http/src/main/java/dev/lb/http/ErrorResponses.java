@@ -55,6 +55,14 @@ public final class ErrorResponses {
 
     /** A fresh full response for {@code status}, marked {@code Connection: close}. */
     public static FullHttpResponse response(int status) {
+        return response(status, null);
+    }
+
+    /**
+     * As {@link #response(int)}, with {@code WWW-Authenticate: Basic realm="REALM"} when
+     * {@code realm} is not null (the answer of {@code http-request auth}, RFC 7617).
+     */
+    public static FullHttpResponse response(int status, String realm) {
         ByteBuf content = Unpooled.copiedBuffer(body(status), StandardCharsets.US_ASCII);
         HttpResponseStatus st = status == 408
                 ? new HttpResponseStatus(408, "Request Time-out")
@@ -65,6 +73,9 @@ public final class ErrorResponses {
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_HTML)
                 .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        if (realm != null) {
+            r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Basic realm=\"" + realm + "\"");
+        }
         return r;
     }
 }

@@ -2,6 +2,7 @@ package dev.lb.http;
 
 import static dev.lb.http.PhaseTimer.after;
 
+import dev.lb.core.action.HttpRequestAction;
 import dev.lb.core.match.RequestFacts;
 import dev.lb.core.table.Backend;
 import dev.lb.core.table.Frontend;
@@ -269,10 +270,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         clientTimeouts = frontend.timeouts();
         clientKeepAlive = HttpUtil.isKeepAlive(req) && !drainRequested;
         upgradeRequested = HopByHopHeaders.isUpgrade(h);
-        int deny = RequestRewriter.apply(frontend.actions(), req, this, this::uriChanged);
-        if (deny != 0) {
-            stats.denied();
-            refuse(deny);
+        HttpRequestAction stop = RequestRewriter.apply(frontend.actions(), req, this, this::uriChanged);
+        if (stop != null) {
+            refuse(stop);
             return;
         }
         backend = frontend.select(this);
@@ -281,10 +281,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             return;
         }
         stats.routed(backend);
-        deny = RequestRewriter.apply(backend.actions(), req, this, this::uriChanged);
-        if (deny != 0) {
-            stats.denied();
-            refuse(deny);
+        stop = RequestRewriter.apply(backend.actions(), req, this, this::uriChanged);
+        if (stop != null) {
+            refuse(stop);
             return;
         }
         addForwardingHeaders(h);
@@ -718,15 +717,31 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
 
     // ---- endings ------------------------------------------------------------------------------
 
+    /**
+     * Answers a request an http-request rule stopped: a deny counts as denied; an auth challenge
+     * does not (HAProxy 2.6 counts it only as a 401 answer).
+     */
+    private void refuse(HttpRequestAction stop) {
+        if (stop instanceof HttpRequestAction.Deny) {
+            stats.denied();
+        }
+        refuse(RequestRewriter.status(stop), RequestRewriter.realm(stop));
+    }
+
     /** Answers {@code status} itself, forwards nothing more and closes the client connection. */
     private void fail(int status) {
+        fail(status, null);
+    }
+
+    /** As {@link #fail(int)}, with a Basic challenge for {@code realm} when it is not null. */
+    private void fail(int status, String realm) {
         stats.response(status, server);
         state = State.CLOSING;
         releasePending();
         releaseServer(false);
         if (ctx.channel().isActive()) {
             encoder.headRequest(false);
-            ctx.writeAndFlush(ErrorResponses.response(status)).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(ErrorResponses.response(status, realm)).addListener(ChannelFutureListener.CLOSE);
         }
         timer.cancel();
     }
@@ -739,17 +754,22 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
      * as {@link #fail}.
      */
     private void refuse(int status) {
+        refuse(status, null);
+    }
+
+    /** As {@link #refuse(int)}, with a Basic challenge for {@code realm} when it is not null. */
+    private void refuse(int status, String realm) {
         HttpRequest req = request;
         boolean bodyless = req != null && !HttpUtil.isTransferEncodingChunked(req)
                 && HttpUtil.getContentLength(req, 0L) == 0;
         if (!clientKeepAlive || drainRequested || !bodyless || !ctx.channel().isActive()) {
-            fail(status);
+            fail(status, realm);
             return;
         }
         stats.response(status, server);
         releasePending();
         releaseServer(false);
-        FullHttpResponse answer = ErrorResponses.response(status);
+        FullHttpResponse answer = ErrorResponses.response(status, realm);
         if (req.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
             answer.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         } else {

@@ -10,7 +10,8 @@ import java.util.regex.Matcher;
 /**
  * Applies {@code http-request} rules to a request in place (HAProxy configuration manual 4.2,
  * "http-request"): each rule in order, its condition evaluated against the request as the
- * earlier rules left it. The first {@code deny} whose condition holds stops evaluation.
+ * earlier rules left it. The first {@code deny} or {@code auth} whose condition holds stops
+ * evaluation: the request is answered, not forwarded.
  */
 final class RequestRewriter {
 
@@ -18,9 +19,9 @@ final class RequestRewriter {
     }
 
     /**
-     * @return 0 to go on, or the status of the {@code deny} rule that stopped the request
+     * @return null to go on, or the {@code deny} or {@code auth} rule that stopped the request
      */
-    static int apply(List<HttpRequestAction> actions, HttpRequest request, RequestFacts facts,
+    static HttpRequestAction apply(List<HttpRequestAction> actions, HttpRequest request, RequestFacts facts,
             Runnable uriChanged) {
         HttpHeaders h = request.headers();
         for (int i = 0; i < actions.size(); i++) {
@@ -47,11 +48,24 @@ final class RequestRewriter {
                     request.setUri(q < 0 ? replaced : replaced + uri.substring(q));
                     uriChanged.run();
                 }
-            } else if (a instanceof HttpRequestAction.Deny d) {
-                return d.status() > 0 ? d.status() : 403;
+            } else if (a instanceof HttpRequestAction.Deny || a instanceof HttpRequestAction.Auth) {
+                return a;
             }
         }
-        return 0;
+        return null;
+    }
+
+    /** The status lb answers for a rule {@link #apply} stopped at. */
+    static int status(HttpRequestAction stop) {
+        if (stop instanceof HttpRequestAction.Deny d) {
+            return d.status() > 0 ? d.status() : 403;
+        }
+        return 401;
+    }
+
+    /** The realm of the Basic challenge to send with the answer, or null for none. */
+    static String realm(HttpRequestAction stop) {
+        return stop instanceof HttpRequestAction.Auth a ? a.realm() : null;
     }
 
     /** Expands {@code \N} (HAProxy) and {@code $N} (Java) group references. */

@@ -88,4 +88,15 @@ public sealed interface HttpRequestAction {
             return "deny " + status + " if " + condition.describe();
         }
     }
+
+    /**
+     * {@code auth [realm R]}: answers 401 with {@code WWW-Authenticate: Basic realm="R"} and forwards
+     * nothing (manual, "http-request auth"). The realm defaults to the proxy's name, as in HAProxy.
+     */
+    record Auth(String realm, Condition condition) implements HttpRequestAction {
+        @Override
+        public String describe() {
+            return "auth realm \"" + realm + "\" if " + condition.describe();
+        }
+    }
 }

@@ -2,9 +2,11 @@ package dev.lb.core.config;
 
 import dev.lb.core.match.Match;
 import dev.lb.core.match.MatchMethod;
+import dev.lb.core.match.Userlist;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -19,9 +21,11 @@ final class AclParser {
 
     /**
      * @param words the criterion and what follows it
+     * @param userlists the configuration's userlists, which {@code http_auth(LIST)} names
      * @return the match, or empty after reporting why there is none
      */
-    static Optional<Match> parse(List<String> words, ConfigLine line, Problems problems) {
+    static Optional<Match> parse(List<String> words, Map<String, Userlist> userlists, ConfigLine line,
+            Problems problems) {
         if (words.isEmpty()) {
             problems.error(line, "missing ACL criterion");
             return Optional.empty();
@@ -41,6 +45,9 @@ final class AclParser {
             }
             argument = criterion.substring(open + 1, criterion.length() - 1).trim();
         }
+        if (fetchName.equals("http_auth") || fetchName.equals("http_auth_group")) {
+            return httpAuth(fetchName, argument, words.subList(1, words.size()), userlists, line, problems);
+        }
         Optional<String> refusal = AclCriterion.notYet(fetchName);
         if (refusal.isPresent()) {
             problems.error(line, "ACL criterion '" + fetchName + "': " + refusal.get());
@@ -50,7 +57,8 @@ final class AclParser {
         if (known.isEmpty()) {
             problems.error(line, "ACL criterion '" + criterion + "' is not implemented yet (lb matches hdr, "
                     + "req.hdr, hdr_beg/end/sub/dom/reg, path, path_beg/end/sub/dom/reg, url, "
-                    + "url_beg/end/sub/dom/reg, src, ssl_fc, req_ssl_sni, req_ssl_hello_type)");
+                    + "url_beg/end/sub/dom/reg, src, ssl_fc, req_ssl_sni, req_ssl_hello_type, http_auth, "
+                    + "http_auth_group)");
             return Optional.empty();
         }
         AclCriterion c = known.get();
@@ -68,6 +76,51 @@ final class AclParser {
             return Optional.empty();
         }
         return flagsAndValues(c, argument, words.subList(1, words.size()), line, problems);
+    }
+
+    /**
+     * {@code http_auth(LIST)} and {@code http_auth_group(LIST) GROUP...} (manual 7.3.6). As in
+     * HAProxy, the list must exist (it may be declared later in the file) and so must each group.
+     */
+    private static Optional<Match> httpAuth(String fetch, String list, List<String> rest,
+            Map<String, Userlist> userlists, ConfigLine line, Problems problems) {
+        if (list.isEmpty()) {
+            problems.error(line, "'" + fetch + "' needs a userlist name, as in " + fetch + "(admins)");
+            return Optional.empty();
+        }
+        Userlist userlist = userlists.get(list);
+        if (userlist == null) {
+            problems.error(line, "no userlist named '" + list + "' (in " + fetch + "(" + list + "))");
+            return Optional.empty();
+        }
+        List<String> values = new ArrayList<>(rest);
+        boolean silenced = !values.isEmpty() && values.get(0).equals("--");
+        if (silenced) {
+            values.remove(0);
+        }
+        if (values.stream().anyMatch(v -> v.startsWith("-"))) {
+            problems.error(line, "'" + fetch + "' takes no flag (put '--' before a value that starts "
+                    + "with '-')");
+            return Optional.empty();
+        }
+        if (fetch.equals("http_auth")) {
+            if (!values.isEmpty()) {
+                problems.error(line, "'" + String.join(" ", values) + "': http_auth takes no value (to require "
+                        + "a group, use http_auth_group(" + list + ") GROUP)");
+                return Optional.empty();
+            }
+            return Optional.of(Match.httpAuth(userlist));
+        }
+        for (String g : values) {
+            if (!userlist.hasGroup(g)) {
+                problems.error(line, "userlist '" + list + "' has no group '" + g + "'");
+                return Optional.empty();
+            }
+        }
+        if (values.isEmpty() && !silenced) {
+            problems.warn(line, "no group to match against, so this ACL never matches");
+        }
+        return Optional.of(Match.httpAuthGroup(userlist, values));
     }
 
     private static Optional<Match> flagsAndValues(AclCriterion c, String header, List<String> rest,

@@ -4,6 +4,7 @@ import dev.lb.core.match.Condition;
 import dev.lb.core.match.Fetch;
 import dev.lb.core.match.Match;
 import dev.lb.core.match.MatchMethod;
+import dev.lb.core.match.Userlist;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +36,17 @@ final class AclRegistry {
             "METH_POST", "METH_PUT", "METH_TRACE", "RDP_COOKIE", "REQ_CONTENT", "WAIT_END");
 
     private final Map<String, List<Match>> named = new LinkedHashMap<>();
+    private final Map<String, Userlist> userlists;
+
+    /** @param userlists every userlist of the configuration, for {@code http_auth(LIST)} */
+    AclRegistry(Map<String, Userlist> userlists) {
+        this.userlists = Map.copyOf(userlists);
+    }
+
+    /** The configuration's userlists by name. */
+    Map<String, Userlist> userlists() {
+        return userlists;
+    }
 
     void define(String name, Match match) {
         named.computeIfAbsent(name, n -> new ArrayList<>()).add(match);

@@ -63,13 +63,19 @@ final class ConditionParser {
                 continue;
             }
             Supplier<Condition> term;
+            // "!{ ... }": HAProxy reads a '!' glued to the brace as the negation of the anonymous ACL.
+            while (w.startsWith("!") && w.endsWith("{") && w.replace("!", "").equals("{")) {
+                negate = !negate;
+                w = w.substring(1);
+            }
             if (w.equals("{")) {
                 int close = words.subList(i, words.size()).indexOf("}");
                 if (close < 0) {
                     problems.error(line, "missing '}' after anonymous ACL");
                     return Optional.empty();
                 }
-                Optional<Match> m = AclParser.parse(words.subList(i + 1, i + close), line, problems);
+                Optional<Match> m = AclParser.parse(words.subList(i + 1, i + close), acls.userlists(), line,
+                        problems);
                 if (m.isEmpty()) {
                     return Optional.empty();
                 }

@@ -242,7 +242,8 @@ final class DirectiveTable {
             d.problems.error(line, "invalid ACL name '" + name + "' (letters, digits, '-', '_', '.', ':')");
             return;
         }
-        AclParser.parse(line.from(2), line, d.problems).ifPresent(m -> d.acls.define(name, m));
+        AclParser.parse(line.from(2), d.acls.userlists(), line, d.problems)
+                .ifPresent(m -> d.acls.define(name, m));
     }
 
     private static void no(ProxyDraft d, ConfigLine line) {

@@ -39,8 +39,7 @@ final class HttpRequestParser {
             case "del-header" -> delHeader(d, line);
             case "replace-path" -> replacePath(d, line);
             case "deny" -> deny(d, line);
-            case "auth" -> d.problems.error(line, "'http-request auth' (userlist authentication) is not "
-                    + "implemented yet");
+            case "auth" -> auth(d, line);
             default -> {
                 if (LOG_ONLY.contains(action)) {
                     d.problems.warn(line, "'http-request " + action + "' only affects logs; lb ignores it");
@@ -127,6 +126,31 @@ final class HttpRequestParser {
         }
         int code = status;
         condition(d, line, next).ifPresent(c -> d.actions.add(() -> new HttpRequestAction.Deny(code, c.get())));
+    }
+
+    /**
+     * {@code auth [realm R] [if|unless COND]}. HAProxy's default realm is the proxy's name (a
+     * backend's own name for a backend rule).
+     */
+    private static void auth(ProxyDraft d, ConfigLine line) {
+        int next = 2;
+        String realm = d.name();
+        if ("realm".equals(line.word(2))) {
+            realm = new Arguments(line, d.problems).word(3, "a realm after 'realm'");
+            if (realm == null) {
+                return;
+            }
+            next = 4;
+        }
+        String w = line.word(next);
+        if (w != null && !w.equals("if") && !w.equals("unless")) {
+            d.problems.error(line, "'http-request auth' expects 'realm R' or 'if'/'unless' and a condition, "
+                    + "not '" + w + "'");
+            return;
+        }
+        d.authLines.add(line);
+        String r = realm;
+        condition(d, line, next).ifPresent(c -> d.actions.add(() -> new HttpRequestAction.Auth(r, c.get())));
     }
 
     private static Optional<LogFormat> format(String value, ProxyDraft d, ConfigLine line) {

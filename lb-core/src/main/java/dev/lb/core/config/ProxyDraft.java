@@ -3,12 +3,14 @@ package dev.lb.core.config;
 import dev.lb.core.action.HttpRequestAction;
 import dev.lb.core.action.TcpRequestRule;
 import dev.lb.core.match.Condition;
+import dev.lb.core.match.Userlist;
 import dev.lb.core.table.Bind;
 import dev.lb.core.table.Server;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -27,7 +29,7 @@ final class ProxyDraft {
     final ProxySettings settings;
     final Problems problems;
     final AddressParser addresses;
-    final AclRegistry acls = new AclRegistry();
+    final AclRegistry acls;
     final List<Bind> binds = new ArrayList<>();
     final List<ConfigLine> bindLines = new ArrayList<>();
     final List<UseBackend> useBackends = new ArrayList<>();
@@ -49,10 +51,14 @@ final class ProxyDraft {
     /** The userlist of {@code stats http-request auth ... http_auth(LIST)}, and its line. */
     String statsUserlist;
     ConfigLine statsUserlistLine;
+    /** The {@code http-request auth} lines, which a stats-only section cannot honour. */
+    final List<ConfigLine> authLines = new ArrayList<>();
     /** Whether this section's own lines (not its defaults) name a default backend. */
     boolean ownDefaultBackend;
 
-    ProxyDraft(Section section, ProxySettings settings, Problems problems, AddressParser addresses) {
+    ProxyDraft(Section section, ProxySettings settings, Problems problems, AddressParser addresses,
+            Map<String, Userlist> userlists) {
+        this.acls = new AclRegistry(userlists);
         this.section = section;
         this.settings = settings;
         this.problems = problems;

@@ -5,6 +5,7 @@ import dev.lb.core.action.TcpRequestRule;
 import dev.lb.core.match.Condition;
 import dev.lb.core.match.Conditions;
 import dev.lb.core.match.Fetch;
+import dev.lb.core.match.Userlist;
 import dev.lb.core.route.Rule;
 import dev.lb.core.stats.ProxyCounters;
 import dev.lb.core.table.Backend;
@@ -50,14 +51,19 @@ final class TableCompiler {
     LoadResult compile(List<ConfigText> texts, RoutingTable previous) throws ConfigException {
         Problems problems = new Problems();
         List<Section> sections = new ConfigReader(new ConfigEnvironment(environment), problems).read(texts);
-        Map<String, List<String>> userlists = Userlists.read(sections, problems);
-        List<ProxyDraft> proxies = readProxies(sections, problems);
+        Map<String, Userlist> userlists = Userlists.read(sections, problems);
+        List<ProxyDraft> proxies = readProxies(sections, userlists, problems);
         checkNames(proxies, problems);
         Map<String, Backend> backends = new LinkedHashMap<>();
         Map<String, ProxyDraft> backendDrafts = new HashMap<>();
         List<StatsSection> stats = new ArrayList<>();
         for (ProxyDraft d : proxies) {
             if (d.isStatsOnly()) {
+                // The admin plane serves this section and applies no http-request rule: an auth
+                // rule silently dropped would leave the page open.
+                d.authLines.forEach(l -> problems.error(l, "the stats page of " + d.kind().keyword() + " '"
+                        + d.name() + "' does not apply 'http-request auth'; use 'stats http-request auth "
+                        + "unless { http_auth(LIST) }' or 'stats auth USER:PASS'"));
                 statsSection(d, userlists).ifPresent(stats::add);
                 continue;
             }
@@ -121,7 +127,8 @@ final class TableCompiler {
     }
 
     /** Applies every section in order; returns the proxies with their defaults applied. */
-    private List<ProxyDraft> readProxies(List<Section> sections, Problems problems) {
+    private List<ProxyDraft> readProxies(List<Section> sections, Map<String, Userlist> userlists,
+            Problems problems) {
         AddressParser addresses = new AddressParser(resolver, problems);
         ProxySettings lastDefaults = new ProxySettings();
         Map<String, ProxySettings> namedDefaults = new HashMap<>();
@@ -144,7 +151,7 @@ final class TableCompiler {
                             base = new ProxySettings();
                         }
                     }
-                    ProxyDraft d = new ProxyDraft(s, base.copy(), problems, addresses);
+                    ProxyDraft d = new ProxyDraft(s, base.copy(), problems, addresses, userlists);
                     for (ConfigLine line : s.body()) {
                         DirectiveTable.apply(d, line);
                     }
@@ -250,17 +257,21 @@ final class TableCompiler {
     }
 
     /** The stats page a stats-only section declares, if it has somewhere to be served. */
-    private static Optional<StatsSection> statsSection(ProxyDraft d, Map<String, List<String>> userlists) {
+    private static Optional<StatsSection> statsSection(ProxyDraft d, Map<String, Userlist> userlists) {
         List<String> users = new ArrayList<>(d.statsUsers);
         if (d.statsUserlist != null) {
-            List<String> listed = userlists.get(d.statsUserlist);
-            if (listed == null) {
+            Userlist list = userlists.get(d.statsUserlist);
+            if (list == null) {
                 d.problems.error(d.statsUserlistLine, "no userlist named '" + d.statsUserlist + "'");
-            } else if (listed.isEmpty()) {
+            } else if (list.users().isEmpty()) {
                 d.problems.error(d.statsUserlistLine, "userlist '" + d.statsUserlist + "' has no user: "
                         + "nobody could see the stats page");
+            } else if (list.users().values().stream().anyMatch(Userlist.User::hashed)) {
+                // The admin plane compares user:password pairs; it has no hash check yet.
+                d.problems.error(d.statsUserlistLine, "userlist '" + d.statsUserlist + "' has hashed "
+                        + "passwords, which the stats page does not check yet (use insecure-password)");
             } else {
-                users.addAll(listed);
+                list.users().values().forEach(u -> users.add(u.name() + ":" + u.password()));
             }
         }
         if (d.binds.isEmpty()) {

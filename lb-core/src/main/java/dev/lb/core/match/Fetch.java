@@ -18,11 +18,16 @@ public enum Fetch {
     /** {@code req_ssl_sni} / {@code req.ssl_sni}: the SNI of a TLS ClientHello read in mode tcp. */
     REQ_SSL_SNI,
     /** {@code req_ssl_hello_type}: the TLS handshake type of the first buffered bytes (1 = ClientHello). */
-    REQ_SSL_HELLO_TYPE;
+    REQ_SSL_HELLO_TYPE,
+    /** {@code http_auth(userlist)}: true when the request's Basic credentials are a user's of the list. */
+    HTTP_AUTH,
+    /** {@code http_auth_group(userlist) GROUP...}: as {@link #HTTP_AUTH}, and the user is in a group. */
+    HTTP_AUTH_GROUP;
 
     /** Whether the fetch reads the HTTP request, which a mode tcp frontend does not parse. */
     public boolean isHttp() {
-        return this == HEADER || this == PATH || this == URL;
+        return this == HEADER || this == PATH || this == URL || this == HTTP_AUTH
+                || this == HTTP_AUTH_GROUP;
     }
 
     /** Whether the fetch reads the first bytes of a TCP connection ({@code tcp-request inspect-delay}). */
@@ -39,7 +44,8 @@ public enum Fetch {
             case REQ_SSL_SNI -> request.sslSni();
             case REQ_SSL_HELLO_TYPE -> request.sslHelloType() < 0 ? null
                     : Integer.toString(request.sslHelloType());
-            case SRC, SSL_FC -> throw new IllegalStateException(this + " is not a string fetch");
+            case SRC, SSL_FC, HTTP_AUTH, HTTP_AUTH_GROUP ->
+                    throw new IllegalStateException(this + " is not a string fetch");
         };
     }
 }

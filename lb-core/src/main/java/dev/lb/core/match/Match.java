@@ -22,6 +22,8 @@ public final class Match implements Condition {
     private final Cidr[] cidrs;
     /** For {@link MatchMethod#INT}: inclusive ranges, two longs per pattern. */
     private final long[] ranges;
+    /** For {@link Fetch#HTTP_AUTH} and {@link Fetch#HTTP_AUTH_GROUP}: the list to check; otherwise null. */
+    private final Userlist userlist;
 
     /**
      * @param fetch what to extract
@@ -33,6 +35,12 @@ public final class Match implements Condition {
      */
     public Match(Fetch fetch, String headerName, MatchMethod method, boolean ignoreCase,
             List<String> patterns) {
+        this(fetch, headerName, method, ignoreCase, patterns, null);
+    }
+
+    private Match(Fetch fetch, String headerName, MatchMethod method, boolean ignoreCase,
+            List<String> patterns, Userlist userlist) {
+        this.userlist = userlist;
         this.fetch = Objects.requireNonNull(fetch);
         this.headerName = headerName.toLowerCase(Locale.ROOT);
         this.method = Objects.requireNonNull(method);
@@ -49,6 +57,20 @@ public final class Match implements Condition {
                 ? this.patterns.stream().map(Cidr::parse).toArray(Cidr[]::new)
                 : new Cidr[0];
         this.ranges = method == MatchMethod.INT ? ranges(this.patterns) : new long[0];
+    }
+
+    /** {@code http_auth(LIST)}: the request carries the Basic credentials of a user of {@code list}. */
+    public static Match httpAuth(Userlist list) {
+        return new Match(Fetch.HTTP_AUTH, "", MatchMethod.BOOL, false, List.of(), Objects.requireNonNull(list));
+    }
+
+    /**
+     * {@code http_auth_group(LIST) GROUP...}: as {@link #httpAuth}, and that user belongs to one of
+     * {@code groups} (HAProxy's {@code pat_match_auth}).
+     */
+    public static Match httpAuthGroup(Userlist list, List<String> groups) {
+        return new Match(Fetch.HTTP_AUTH_GROUP, "", MatchMethod.STR, false, groups,
+                Objects.requireNonNull(list));
     }
 
     /** {@code N} or {@code LOW:HIGH} (either side may be empty), as HAProxy's integer patterns. */
@@ -105,8 +127,16 @@ public final class Match implements Condition {
         return fetch == Fetch.PATH && method == MatchMethod.BEG;
     }
 
+    /** The userlist of an {@code http_auth} or {@code http_auth_group} match, or null. */
+    public Userlist userlist() {
+        return userlist;
+    }
+
     @Override
     public boolean test(RequestFacts request) {
+        if (userlist != null) {
+            return authenticated(request);
+        }
         switch (method) {
             case BOOL:
                 return fetch == Fetch.SSL_FC && request.ssl();
@@ -165,6 +195,19 @@ public final class Match implements Condition {
         return false;
     }
 
+    private boolean authenticated(RequestFacts request) {
+        Userlist.User user = userlist.authenticate(request.header("authorization"));
+        if (user == null || fetch == Fetch.HTTP_AUTH) {
+            return user != null;
+        }
+        for (String group : patterns) {
+            if (user.groups().contains(group)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private boolean matches(String value, String p) {
         return switch (method) {
             case STR -> value.equals(p);
@@ -178,6 +221,10 @@ public final class Match implements Condition {
 
     @Override
     public String describe() {
+        if (userlist != null) {
+            return (fetch == Fetch.HTTP_AUTH ? "http_auth(" : "http_auth_group(") + userlist.name() + ")"
+                    + (patterns.isEmpty() ? "" : " " + String.join(" ", patterns));
+        }
         String f = switch (fetch) {
             case HEADER -> "hdr(" + headerName + ")";
             case PATH -> "path";
@@ -186,6 +233,7 @@ public final class Match implements Condition {
             case SSL_FC -> "ssl_fc";
             case REQ_SSL_SNI -> "req.ssl_sni";
             case REQ_SSL_HELLO_TYPE -> "req.ssl_hello_type";
+            case HTTP_AUTH, HTTP_AUTH_GROUP -> throw new IllegalStateException("described above");
         };
         return f + " -m " + method.name().toLowerCase(Locale.ROOT) + (ignoreCase ? " -i" : "")
                 + (patterns.isEmpty() ? "" : " " + String.join(" ", patterns));

@@ -37,9 +37,15 @@ public final class ProxyPair implements AutoCloseable {
 
     /**
      * What one side did with one request: what the server received ({@code null} when nothing
-     * was forwarded) and what the client got back.
+     * was forwarded), what the client got back, and the answer's headers (lower-case names).
      */
-    public record Outcome(Forwarded forwarded, Answer answer) {
+    public record Outcome(Forwarded forwarded, Answer answer, Map<String, List<String>> answerHeaders) {
+        /** The answer's first header of that name, or null. */
+        public String answerHeader(String name) {
+            List<String> v = answerHeaders.get(name.toLowerCase(Locale.ROOT));
+            return v == null || v.isEmpty() ? null : v.get(0);
+        }
+
         @Override
         public String toString() {
             return "forwarded=" + forwarded + ", answer=" + answer;
@@ -144,6 +150,7 @@ public final class ProxyPair implements AutoCloseable {
     private Outcome exchange(InetSocketAddress to, String raw, boolean watchClose) {
         int[] before = backends.values().stream().mapToInt(b -> b.received().size()).toArray();
         Answer answer;
+        Map<String, List<String>> answerHeaders = Map.of();
         try (RawHttpClient c = new RawHttpClient(to)) {
             c.send(raw);
             boolean head = raw.startsWith("HEAD ");
@@ -154,6 +161,7 @@ public final class ProxyPair implements AutoCloseable {
             boolean closed = r.header("content-length") == null && r.header("transfer-encoding") == null
                     || watchClose && c.closedWithin(CLOSE_WAIT.toMillis());
             answer = new Answer(r.status(), r.bodyText(), closed, null);
+            answerHeaders = r.headers();
         } catch (IOException e) {
             answer = new Answer(0, "", true, e.getMessage());
         }
@@ -168,7 +176,7 @@ public final class ProxyPair implements AutoCloseable {
             }
             i++;
         }
-        return new Outcome(forwarded, answer);
+        return new Outcome(forwarded, answer, answerHeaders);
     }
 
     /** The request, with the proxy's own listening port written {@code @PORT@} in header values. */
