@@ -1,0 +1,121 @@
+package dev.lb.core.stats;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The cells of one stats row, one copy (stripe) per counting thread, summed on read. A thread
+ * counts into the stripe its id selects, so event loops write cache lines no other thread
+ * writes, and a request's updates of a row land on one stripe rather than on a dozen shared
+ * objects. Updates are atomic, so two threads whose ids select the same stripe stay exact
+ * (they only contend). Stripes are allocated on first use, padded so that neighbouring stripes
+ * (of this or any other row) never share a cache line.
+ */
+final class StripedCells {
+
+    /**
+     * Stripes per row: a power of two, several per core, so that the event loops (created one
+     * after the other, hence with consecutive thread ids) each get their own.
+     */
+    static final int STRIPES = stripes(Runtime.getRuntime().availableProcessors());
+    /** Longs of padding before and after a stripe's cells: 128 bytes, two cache lines. */
+    private static final int PAD = 16;
+    private static final VarHandle CELL = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle STRIPE = MethodHandles.arrayElementVarHandle(long[][].class);
+
+    private final int width;
+    private final long[][] stripes = new long[STRIPES][];
+
+    /** Cells numbered {@code 0..width-1}, all starting at 0. */
+    StripedCells(int width) {
+        this.width = width;
+    }
+
+    static int stripes(int cores) {
+        return Math.min(1024, Math.max(8, Integer.highestOneBit(Math.max(1, 4 * cores - 1)) << 1));
+    }
+
+    /** The calling thread's stripe index. */
+    static int index() {
+        return (int) Thread.currentThread().getId() & (STRIPES - 1);
+    }
+
+    // ---- counting: on the calling thread's stripe ----------------------------------------
+
+    /** The calling thread's stripe, for the static operations below. */
+    long[] local() {
+        int i = index();
+        long[] s = stripes[i];
+        return s != null ? s : create(i);
+    }
+
+    private long[] create(int i) {
+        long[] fresh = new long[PAD + width + PAD];
+        Object won = STRIPE.compareAndExchange(stripes, i, (long[]) null, fresh);
+        return won == null ? fresh : (long[]) won;
+    }
+
+    static void add(long[] stripe, int cell, long n) {
+        CELL.getAndAdd(stripe, PAD + cell, n);
+    }
+
+    /** Adds {@code n} and returns the new value. */
+    static long addAndGet(long[] stripe, int cell, long n) {
+        return (long) CELL.getAndAdd(stripe, PAD + cell, n) + n;
+    }
+
+    static long get(long[] stripe, int cell) {
+        return (long) CELL.getOpaque(stripe, PAD + cell);
+    }
+
+    static void set(long[] stripe, int cell, long value) {
+        CELL.setOpaque(stripe, PAD + cell, value);
+    }
+
+    static boolean compareAndSet(long[] stripe, int cell, long expected, long value) {
+        return CELL.compareAndSet(stripe, PAD + cell, expected, value);
+    }
+
+    static long getAndSet(long[] stripe, int cell, long value) {
+        return (long) CELL.getAndSet(stripe, PAD + cell, value);
+    }
+
+    /** Raises the cell to {@code value} if it is lower. */
+    static void raise(long[] stripe, int cell, long value) {
+        long v = get(stripe, cell);
+        while (value > v && !compareAndSet(stripe, cell, v, value)) {
+            v = get(stripe, cell);
+        }
+    }
+
+    // ---- reading: across stripes ---------------------------------------------------------
+
+    /** Stripe {@code i}, or null if no thread has counted into it yet. */
+    long[] stripe(int i) {
+        return (long[]) STRIPE.getAcquire(stripes, i);
+    }
+
+    /** The cell summed over all stripes. */
+    long sum(int cell) {
+        long sum = 0;
+        for (int i = 0; i < STRIPES; i++) {
+            long[] s = stripe(i);
+            if (s != null) {
+                sum += get(s, cell);
+            }
+        }
+        return sum;
+    }
+
+    /** The highest value of the cell over all stripes (0 if none). */
+    long max(int cell) {
+        long max = 0;
+        for (int i = 0; i < STRIPES; i++) {
+            long[] s = stripe(i);
+            if (s != null) {
+                max = Math.max(max, get(s, cell));
+            }
+        }
+        return max;
+    }
+}
