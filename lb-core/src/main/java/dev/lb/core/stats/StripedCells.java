@@ -2,26 +2,35 @@ package dev.lb.core.stats;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The cells of one stats row, one copy (stripe) per counting thread, summed on read. A thread
- * counts into the stripe its id selects, so event loops write cache lines no other thread
- * writes, and a request's updates of a row land on one stripe rather than on a dozen shared
- * objects. Updates are atomic, so two threads whose ids select the same stripe stay exact
- * (they only contend). Stripes are allocated on first use, padded so that neighbouring stripes
- * (of this or any other row) never share a cache line.
+ * The cells of one stats row, one copy (stripe) per counting thread, summed on read. Threads
+ * get stripes round robin when they first count, so the event loops (the threads that count)
+ * each write their own cache lines, and a request's updates of a row land on one stripe rather
+ * than on a dozen shared objects. Updates are atomic, so threads that share a stripe (when more
+ * threads count than there are stripes) stay exact; they only contend. Stripes are allocated on
+ * first use, padded so that neighbouring stripes (of this or any other row) never share a cache
+ * line.
  */
 final class StripedCells {
 
-    /**
-     * Stripes per row: a power of two, several per core, so that the event loops (created one
-     * after the other, hence with consecutive thread ids) each get their own.
-     */
+    /** Stripes per row: a power of two, several per core, as event loops are a few per core. */
     static final int STRIPES = stripes(Runtime.getRuntime().availableProcessors());
     /** Longs of padding before and after a stripe's cells: 128 bytes, two cache lines. */
     private static final int PAD = 16;
     private static final VarHandle CELL = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle STRIPE = MethodHandles.arrayElementVarHandle(long[][].class);
+    /** Threads are told apart by their id modulo this; threads that collide share a stripe. */
+    private static final int THREAD_SLOTS = 1 << 12;
+    /**
+     * Each thread's stripe plus one, by thread id modulo {@link #THREAD_SLOTS}; 0 until the
+     * thread first counts. Written once per thread, read on every count: it stays in every
+     * core's cache. Racy on purpose: a thread always sees its own entry, and two threads with
+     * the same entry just share a stripe.
+     */
+    private static final char[] STRIPE_OF_THREAD = new char[THREAD_SLOTS];
+    private static final AtomicInteger NEXT_STRIPE = new AtomicInteger();
 
     private final int width;
     private final long[][] stripes = new long[STRIPES][];
@@ -37,7 +46,15 @@ final class StripedCells {
 
     /** The calling thread's stripe index. */
     static int index() {
-        return (int) Thread.currentThread().getId() & (STRIPES - 1);
+        int slot = (int) Thread.currentThread().getId() & (THREAD_SLOTS - 1);
+        int stripe = STRIPE_OF_THREAD[slot];
+        return stripe != 0 ? stripe - 1 : assign(slot);
+    }
+
+    private static int assign(int slot) {
+        int stripe = NEXT_STRIPE.getAndIncrement() & (STRIPES - 1);
+        STRIPE_OF_THREAD[slot] = (char) (stripe + 1);
+        return stripe;
     }
 
     // ---- counting: on the calling thread's stripe ----------------------------------------
