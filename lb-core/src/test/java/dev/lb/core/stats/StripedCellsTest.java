@@ -1,12 +1,14 @@
 package dev.lb.core.stats;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
 import org.junit.jupiter.api.Test;
@@ -14,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /** Per-thread stripes summed on read: exact under concurrent counting, stripes apart. */
 class StripedCellsTest {
 
-    /** More threads than stripes, so that some threads share a stripe and must stay exact too. */
+    /** More threads than stripes, so that some share the shared stripe and must stay exact too. */
     static final int THREADS = StripedCells.STRIPES + 3;
 
     @Test
@@ -55,24 +57,57 @@ class StripedCellsTest {
     }
 
     @Test
-    void aThreadKeepsItsStripeAndTheNextThreadGetsAnother() throws Exception {
+    void liveThreadsHaveStripesOfTheirOwn() throws Exception {
         StripedCells cells = new StripedCells(1);
         long[] mine = cells.local();
         assertSame(mine, cells.local(), "same thread, same stripe");
-        AtomicReference<long[]> first = new AtomicReference<>();
-        AtomicReference<long[]> second = new AtomicReference<>();
-        Thread a = new Thread(() -> first.set(cells.local()));
-        a.start();
-        a.join();
-        Thread b = new Thread(() -> second.set(cells.local()));
-        b.start();
-        b.join();
-        // Round robin: two threads that start counting one after the other get different stripes.
-        assertNotSame(first.get(), second.get(), "consecutive threads share a stripe");
+        assertNotEquals(0, StripedCells.index(), "the test thread owns a stripe");
+        CountDownLatch counted = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicReference<long[]> theirs = new AtomicReference<>();
+        Thread other = new Thread(() -> {
+            theirs.set(cells.local());
+            StripedCells.add(theirs.get(), 0, 3);
+            counted.countDown();
+            awaitQuietly(done);
+        });
+        other.start();
+        counted.await();
+        assertNotSame(mine, theirs.get(), "two live threads share a stripe");
         StripedCells.add(mine, 0, 2);
-        StripedCells.add(first.get(), 0, 3);
-        StripedCells.add(second.get(), 0, 4);
-        assertEquals(9, cells.sum(0));
+        done.countDown();
+        other.join();
+        assertEquals(5, cells.sum(0));
+    }
+
+    @Test
+    void theStripeOfAThreadThatEndedGoesToTheNextAndKeepsItsCounts() throws Exception {
+        StripedCells cells = new StripedCells(1);
+        int threads = 3 * StripedCells.STRIPES;
+        AtomicInteger shared = new AtomicInteger();
+        for (int t = 0; t < threads; t++) {
+            Thread thread = new Thread(() -> {
+                if (StripedCells.index() == 0) {
+                    shared.incrementAndGet();
+                }
+                for (int i = 0; i < 1000; i++) {
+                    StripedCells.add(cells.local(), 0, 1);
+                }
+            });
+            thread.start();
+            thread.join();
+        }
+        // One after the other, each thread finds the stripe of one that ended.
+        assertEquals(0, shared.get(), "threads that found no stripe of their own");
+        assertEquals(threads * 1000L, cells.sum(0));
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Runs {@code body} on {@code n} threads started together (given 0..n-1) and waits for all. */
