@@ -18,7 +18,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * class, times), on counters shared by all threads as event loops share them. {@code none} is
  * the same request with stats off; the difference is the per-request price of stats, to set
  * against a request's whole cost (tens of microseconds through the proxy). The two-thread
- * variant shows whether threads counting into the same rows contend.
+ * variants show whether threads counting into the same rows contend ({@code statsOnTwoThreads})
+ * and what two threads cost when each counts into its own rows ({@code ownRowsTwoThreads}: no
+ * sharing at all, the floor for two threads).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -28,6 +30,12 @@ public class StatsCountersBenchmark {
     private final ProxyCounters frontend = new ProxyCounters();
     private final ProxyCounters backend = new ProxyCounters();
     private final ServerCounters server = new ServerCounters();
+
+    /** Rows of one thread only, for the variant without sharing. */
+    @State(Scope.Thread)
+    public static class OwnRows {
+        final StatsCountersBenchmark rows = new StatsCountersBenchmark();
+    }
 
     /** What the data plane does per request with stats on (see lb-http's ExchangeCounters). */
     private void request(Blackhole bh) {
@@ -66,6 +74,12 @@ public class StatsCountersBenchmark {
     @Threads(2)
     public void statsOnTwoThreads(Blackhole bh) {
         request(bh);
+    }
+
+    @Benchmark
+    @Threads(2)
+    public void ownRowsTwoThreads(OwnRows own, Blackhole bh) {
+        own.rows.request(bh);
     }
 
     /** Stats off: only the clock reads the data plane makes anyway. */

@@ -9,7 +9,8 @@ import dev.lb.core.table.Server;
  * What one client connection counts into the stats: its session and bytes on the frontend,
  * and for each request the frontend, backend and server rows of HAProxy's stats (management
  * guide 9.1). One per connection, confined to its event loop like the {@link FrontendHandler}
- * that drives it; the counters themselves are lock-free adders shared by all connections.
+ * that drives it; the counters themselves are shared by all connections, each event loop
+ * counting into its own stripe of them.
  * Nothing here allocates per request.
  */
 final class ExchangeCounters {
