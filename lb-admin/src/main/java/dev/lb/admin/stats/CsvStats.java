@@ -204,22 +204,10 @@ final class CsvStats {
 
     private static Row backend(StatsProxy p, Backend b) {
         ProxyCounters c = b.counters();
-        int act = 0;
-        int bck = 0;
-        int weight = 0;
+        StatsStatus.BackendSummary sum = StatsStatus.BackendSummary.of(b);
         long lastChange = Long.MAX_VALUE;
-        long downTransitions = 0;
         for (Server s : b.servers()) {
-            if (StatsStatus.serving(s)) {
-                if (s.backup()) {
-                    bck++;
-                } else {
-                    act++;
-                    weight += s.effectiveWeight();
-                }
-            }
             lastChange = Math.min(lastChange, s.counters().secondsSinceChange());
-            downTransitions += s.counters().downTransitions();
         }
         if (lastChange == Long.MAX_VALUE) {
             lastChange = (System.nanoTime() - c.createdNanos()) / 1_000_000_000L;
@@ -227,11 +215,11 @@ final class CsvStats {
         return new Row(p, "BACKEND", TYPE_BACKEND, 0).traffic(c, b.mode()).upstream(c)
                 .set("dreq", c.deniedRequests())
                 .set("status", StatsStatus.of(b))
-                .set("weight", weight)
-                .set("uweight", weight)
-                .set("act", act)
-                .set("bck", bck)
-                .set("chkdown", downTransitions)
+                .set("weight", sum.weight())
+                .set("uweight", sum.weight())
+                .set("act", sum.act())
+                .set("bck", sum.bck())
+                .set("chkdown", sum.downTransitions())
                 .set("lastchg", lastChange)
                 .set("algo", b.algorithm().keyword());
     }

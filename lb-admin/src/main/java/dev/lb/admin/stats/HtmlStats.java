@@ -168,24 +168,12 @@ final class HtmlStats {
         upstream(sb, c);
         td(sb, "status", status);
         td(sb, "last_chk", "");
-        int weight = 0;
-        int act = 0;
-        int bck = 0;
-        for (Server s : b.servers()) {
-            if (StatsStatus.serving(s)) {
-                if (s.backup()) {
-                    bck++;
-                } else {
-                    act++;
-                    weight += s.effectiveWeight();
-                }
-            }
-        }
-        td(sb, "weight", weight);
-        td(sb, "act", act);
-        td(sb, "bck", bck);
+        StatsStatus.BackendSummary sum = StatsStatus.BackendSummary.of(b);
+        td(sb, "weight", sum.weight());
+        td(sb, "act", sum.act());
+        td(sb, "bck", sum.bck());
         td(sb, "chkfail", "");
-        td(sb, "chkdown", b.servers().stream().mapToLong(s -> s.counters().downTransitions()).sum());
+        td(sb, "chkdown", sum.downTransitions());
         td(sb, "downtime", "");
         sb.append("</tr>\n");
     }

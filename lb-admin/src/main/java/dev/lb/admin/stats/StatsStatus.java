@@ -48,4 +48,30 @@ final class StatsStatus {
     static String of(Backend b) {
         return b.servers().stream().anyMatch(StatsStatus::serving) ? UP : DOWN;
     }
+
+    /**
+     * A backend row's server summary, as HAProxy's: the active and backup servers that can take
+     * traffic, the summed weight of those active ones, and the UP-to-DOWN transitions of all.
+     */
+    record BackendSummary(int act, int bck, int weight, long downTransitions) {
+
+        static BackendSummary of(Backend b) {
+            int act = 0;
+            int bck = 0;
+            int weight = 0;
+            long down = 0;
+            for (Server s : b.servers()) {
+                if (serving(s)) {
+                    if (s.backup()) {
+                        bck++;
+                    } else {
+                        act++;
+                        weight += s.effectiveWeight();
+                    }
+                }
+                down += s.counters().downTransitions();
+            }
+            return new BackendSummary(act, bck, weight, down);
+        }
+    }
 }
