@@ -105,7 +105,8 @@ final class ListenerManager {
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
+                // No TCP_NODELAY child option: Netty's socket configs set it on Linux already, and
+                // setting it again was a setsockopt per accepted connection.
                 .childOption(ChannelOption.AUTO_READ, false)
                 .handler(new AcceptGate(tables, address))
                 .childHandler(new ChannelInitializer<Channel>() {

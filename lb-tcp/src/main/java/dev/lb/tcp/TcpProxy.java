@@ -30,6 +30,7 @@ public final class TcpProxy {
     private final TableRef tables;
     private final Transport transport;
     private final boolean splice;
+    private final ServerConnector connector;
 
     /** A proxy that splices when {@link #spliceByDefault()} says so. */
     public TcpProxy(TableRef tables, Transport transport) {
@@ -44,6 +45,7 @@ public final class TcpProxy {
         this.tables = Objects.requireNonNull(tables);
         this.transport = Objects.requireNonNull(transport);
         this.splice = splice && Epoll.isAvailable() && transport.name().equals("epoll");
+        this.connector = new ServerConnector(transport);
     }
 
     /**
@@ -83,7 +85,7 @@ public final class TcpProxy {
         return tables;
     }
 
-    Transport transport() {
-        return transport;
+    ServerConnector connector() {
+        return connector;
     }
 }

@@ -4,6 +4,7 @@ import dev.lb.core.table.Server;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DuplexChannel;
@@ -107,6 +108,13 @@ final class Tunnel {
         }
         to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
             if (to.isActive() && to instanceof DuplexChannel d) {
+                if (!splice) {
+                    // From now on the FIN of `to` ends the tunnel: Netty may then close `to` at once
+                    // instead of first shutting its input down (a shutdown(SHUT_RD) that fails with
+                    // ENOTCONN once both FINs are exchanged). Not when splicing: SpliceTail needs
+                    // that input shutdown event to take the bytes still queued.
+                    to.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
+                }
                 d.shutdownOutput();
             }
         });
@@ -122,8 +130,18 @@ final class Tunnel {
             idleCheck.cancel(false);
             idleCheck = null;
         }
-        client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        server.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        closeAfterFlush(client);
+        closeAfterFlush(server);
+    }
+
+    /**
+     * Closes {@code ch} once what was written to it is sent. A side that is already closed is left
+     * alone: writing or closing it again would only build a ClosedChannelException for nothing.
+     */
+    private static void closeAfterFlush(Channel ch) {
+        if (ch.isOpen()) {
+            ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
     }
 
     private void checkIdle() {
