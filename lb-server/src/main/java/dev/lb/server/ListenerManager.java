@@ -100,6 +100,8 @@ final class ListenerManager {
         ChannelGroup children = new DefaultChannelGroup("listener " + address, GlobalEventExecutor.INSTANCE);
         ChannelInitializer<Channel> proxy = frontend.mode() == Mode.TCP
                 ? tcp.frontendInitializer(address) : http.frontendInitializer(address);
+        boolean tcpMode = frontend.mode() == Mode.TCP;
+        AcceptGate gate = new AcceptGate(tables, address);
         ServerBootstrap b = transport.reusePort(new ServerBootstrap())
                 .group(loops, loops)
                 .channel(transport.serverChannel())
@@ -107,8 +109,14 @@ final class ListenerManager {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 // No TCP_NODELAY child option: Netty's socket configs set it on Linux already, and
                 // setting it again was a setsockopt per accepted connection.
-                .childOption(ChannelOption.AUTO_READ, false)
-                .handler(new AcceptGate(tables, address))
+                // HTTP reads when its handler asks; TCP reads from accept (TcpProxy#acceptedReader).
+                .childOption(ChannelOption.AUTO_READ, tcpMode)
+                .handler(!tcpMode ? gate : new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(gate, tcp.acceptedReader());
+                    }
+                })
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {

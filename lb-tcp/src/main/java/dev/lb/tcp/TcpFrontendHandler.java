@@ -129,11 +129,16 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
                 decide();
             }
         }
+        if (buffered != null && buffered.readableBytes() >= MAX_INSPECT) {
+            // The client is read from accept on; past this, it waits until the relay starts.
+            ctx.channel().config().setAutoRead(false);
+        }
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (state == State.PROXY_HEADER || state == State.INSPECTING) {
+        if ((state == State.PROXY_HEADER || state == State.INSPECTING)
+                && (buffered == null || buffered.readableBytes() < MAX_INSPECT)) {
             ctx.read();
         }
     }
@@ -286,7 +291,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void startRelay(Channel serverChannel) {
         state = State.RELAYING;
-        Tunnel.countUntilClosed(serverChannel, server);
+        Server target = server;
         long now = System.nanoTime();
         ProxyCounters b = backend.counters();
         ProxyCounters s = server.counters();
@@ -295,6 +300,8 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
         b.connectTime(now - connectStart, now);
         s.connectTime(now - connectStart, now);
         serverChannel.closeFuture().addListener(f -> {
+            // One listener for the three (a second one per connection grows the listener array).
+            target.state().release();
             b.sessionClosed();
             s.sessionClosed();
         });

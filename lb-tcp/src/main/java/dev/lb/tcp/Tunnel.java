@@ -1,6 +1,5 @@
 package dev.lb.tcp;
 
-import dev.lb.core.table.Server;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -8,6 +7,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.unix.Socket;
+import java.io.IOException;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -115,9 +116,28 @@ final class Tunnel {
                     // that input shutdown event to take the bytes still queued.
                     to.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
                 }
-                d.shutdownOutput();
+                shutdownOutput(d);
             }
         });
+    }
+
+    /**
+     * Sends {@code ch} a FIN. On epoll the socket is shut down directly: Netty's
+     * {@code shutdownOutput()} builds a ChannelOutputShutdownException, stack trace included, to
+     * fail the writes queued after it, a cost per connection for nothing here, as nothing is
+     * written to {@code ch} after its peer's FIN but the empty flush of {@link #close()}. Netty
+     * reads the output state from the same socket object, so it sees the shutdown.
+     */
+    private static void shutdownOutput(DuplexChannel ch) {
+        if (ch instanceof EpollSocketChannel epoll && epoll.fd() instanceof Socket socket) {
+            try {
+                socket.shutdown(false, true);
+            } catch (IOException e) {
+                // Reset or closed meanwhile: its read or close path ends the tunnel.
+            }
+            return;
+        }
+        ch.shutdownOutput();
     }
 
     /** Either side closed or failed: flush what the other side still has to get, then close both. */
@@ -166,8 +186,4 @@ final class Tunnel {
         return System.nanoTime() - lastActivity;
     }
 
-    /** Releases the server's connection count when the server connection closes. */
-    static void countUntilClosed(Channel server, Server target) {
-        server.closeFuture().addListener(f -> target.state().release());
-    }
 }
