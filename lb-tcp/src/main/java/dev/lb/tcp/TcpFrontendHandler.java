@@ -245,7 +245,8 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
         Server target = server;
         int connectMillis = (int) Math.min(Integer.MAX_VALUE, backend.timeouts().connect().toMillis());
         connectStart = System.nanoTime();
-        ChannelFuture cf = proxy.connector().connect(ctx.channel().eventLoop(), target.address(), connectMillis);
+        ChannelFuture cf = proxy.connector().connect(ctx.channel().eventLoop(), target.address(),
+                connectMillis);
         cf.addListener((ChannelFutureListener) f -> {
             if (state != State.CONNECTING || server != target) {
                 // The client went away meanwhile.

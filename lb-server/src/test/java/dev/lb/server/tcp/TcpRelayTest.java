@@ -17,12 +17,15 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -226,6 +229,71 @@ class TcpRelayTest {
             writer.get(60, TimeUnit.SECONDS);
             assertEquals(BULK, total, "every byte came back, and the echo server's FIN after it");
             assertEquals(TcpTestSupport.hex(sent), TcpTestSupport.hex(got), "the echoed bytes are intact");
+        }
+    }
+
+    /**
+     * lb reads the client from accept on, as HAProxy does, so the first bytes are ready when the
+     * server connection opens; but only a bounded amount. A server whose accept queue is full
+     * keeps lb's connect pending (Linux drops the SYN) while the client pushes 32 MiB: lb must not
+     * take them into memory. Once the server accepts, every byte arrives, in order.
+     */
+    @Test
+    void whatAClientSendsWhileItsServerConnectionOpensIsBoundedAndRelayedInOrder() throws Exception {
+        int size = 32 * MIB;
+        byte[] payload = TcpTestSupport.chunk(new Random(11), size);
+        try (ServerSocket full = new ServerSocket()) {
+            full.bind(new InetSocketAddress("127.0.0.2", 0), 1);
+            full.setSoTimeout(30_000);
+            // A backlog of 1 holds two connections: with these, the next SYN is dropped.
+            List<Socket> queued = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                Socket q = new Socket();
+                q.connect(full.getLocalSocketAddress(), 5000);
+                queued.add(q);
+            }
+            String text = TcpTestSupport.DEFAULTS.replace("timeout connect 2s", "timeout connect 30s")
+                    + "listen bulk\n    bind 127.0.0.1:" + port + "\n    server s 127.0.0.2:"
+                    + full.getLocalPort() + "\n";
+            PooledByteBufAllocatorMetric pool = PooledByteBufAllocator.DEFAULT.metric();
+            try (LbServer lb = TcpTestSupport.start(cfg, text, Duration.ofSeconds(1)); Socket s = connect()) {
+                long before = pool.usedDirectMemory() + pool.usedHeapMemory();
+                CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                    try {
+                        OutputStream out = s.getOutputStream();
+                        out.write(payload);
+                        s.shutdownOutput();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                long peak = before;
+                long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(700);
+                while (System.nanoTime() < until) {
+                    // An observation window while the connect is pending, not synchronisation:
+                    // without a bound lb reads the 32 MiB within a few milliseconds.
+                    peak = Math.max(peak, pool.usedDirectMemory() + pool.usedHeapMemory());
+                    Thread.onSpinWait();
+                }
+                long grown = peak - before;
+                assertTrue(grown < 16L * MIB, "lb's buffer memory grew by " + grown / MIB
+                        + " MiB while the server connection was pending (reading must stop at a bound)");
+                for (Socket q : queued) {
+                    full.accept().close();
+                    q.close();
+                }
+                try (Socket server = full.accept()) {
+                    server.setSoTimeout(60_000);
+                    MessageDigest got = TcpTestSupport.sha256();
+                    long total = readInto(server.getInputStream(), new byte[65536], got, Long.MAX_VALUE);
+                    writer.get(60, TimeUnit.SECONDS);
+                    MessageDigest sent = TcpTestSupport.sha256();
+                    sent.update(payload);
+                    assertEquals(size, total, "every byte reached the server, then the client's FIN");
+                    assertEquals(TcpTestSupport.hex(sent), TcpTestSupport.hex(got),
+                            "the bytes arrived in order");
+                }
+            }
         }
     }
 
