@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.DefaultChannelPromise;
@@ -41,7 +42,7 @@ final class ServerConnector {
 
     /**
      * A new channel on {@code loop} connecting to {@code target}; the returned future completes
-     * when it is connected or has failed. The channel has no handler:
+     * when it is connected or has failed (a failed channel is closed). The channel has no handler:
      * the caller installs its relay handler from the future's listener, which Netty runs before
      * the channel's first read.
      */
@@ -82,6 +83,8 @@ final class ServerConnector {
             connected.setFailure(registered.cause());
             return;
         }
-        ch.connect(target, connected);
+        // Closed at once on failure, as Bootstrap does: a refused socket left open keeps reporting
+        // EPOLLOUT/EPOLLHUP and spins the event loop.
+        ch.connect(target, connected).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     }
 }

@@ -323,6 +323,50 @@ class TcpRelayTest {
         }
     }
 
+    /**
+     * The socket of a refused connect attempt is closed at once: left open, it kept reporting
+     * EPOLLHUP, spun the event loop and leaked its descriptor (one per refused attempt; the refusing
+     * server is then avoided for 2 s, so here one).
+     */
+    @Test
+    void theSocketOfARefusedAttemptIsClosed() throws Exception {
+        String echo = servers.echo("127.0.0.3", "echo");
+        String text = TcpTestSupport.DEFAULTS + "listen db\n    bind 127.0.0.1:" + port + "\n"
+                + "    server gone 127.0.0.2:" + FreePort.on("127.0.0.2") + "\n    server echo " + echo + "\n";
+        try (LbServer lb = TcpTestSupport.start(cfg, text, Duration.ofSeconds(1))) {
+            long before = openSockets();
+            for (int i = 0; i < 20; i++) {
+                try (Socket s = connect()) {
+                    s.getOutputStream().write(new byte[100]);
+                    new DataInputStream(s.getInputStream()).readFully(new byte[100]);
+                }
+            }
+            var frontend = lb.table().frontends().get(0).counters();
+            dev.lb.server.testing.Await.until("the connections closed", Duration.ofSeconds(10),
+                    () -> frontend.currentSessions() == 0);
+            assertTrue(lb.table().backend("db").orElseThrow().counters().connectErrors() > 0,
+                    "some attempts went to the refusing server first");
+            dev.lb.server.testing.Await.until("lb's sockets back to " + before,
+                    Duration.ofSeconds(10), () -> openSockets() <= before,
+                    () -> openSockets() + " sockets open");
+        }
+    }
+
+    /** Sockets open in this JVM (lb runs in it), from /proc/self/fd. */
+    private static long openSockets() {
+        try (var fds = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(f -> {
+                try {
+                    return java.nio.file.Files.readSymbolicLink(f).toString().startsWith("socket:");
+                } catch (IOException e) {
+                    return false; // closed while listing
+                }
+            }).count();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Test
     void inspectionEndsAtTheFirstNonTlsByteOrAtTheInspectDelay() throws Exception {
         String tls = servers.named("127.0.0.2", "tls");
