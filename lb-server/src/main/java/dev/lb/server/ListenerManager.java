@@ -98,9 +98,9 @@ final class ListenerManager {
 
     private void bind(InetSocketAddress address, Frontend frontend) {
         ChannelGroup children = new DefaultChannelGroup("listener " + address, GlobalEventExecutor.INSTANCE);
-        ChannelInitializer<Channel> proxy = frontend.mode() == Mode.TCP
-                ? tcp.frontendInitializer(address) : http.frontendInitializer(address);
         boolean tcpMode = frontend.mode() == Mode.TCP;
+        ChannelInitializer<Channel> proxy = tcpMode
+                ? tcp.frontendInitializer(address) : http.frontendInitializer(address);
         AcceptGate gate = new AcceptGate(tables, address);
         ServerBootstrap b = transport.reusePort(new ServerBootstrap())
                 .group(loops, loops)

@@ -32,7 +32,6 @@ public final class TcpProxy {
     static final ByteBufAllocator ALLOCATOR = PooledByteBufAllocator.DEFAULT;
 
     private final TableRef tables;
-    private final Transport transport;
     private final boolean splice;
     private final ServerConnector connector;
 
@@ -47,7 +46,7 @@ public final class TcpProxy {
      */
     public TcpProxy(TableRef tables, Transport transport, boolean splice) {
         this.tables = Objects.requireNonNull(tables);
-        this.transport = Objects.requireNonNull(transport);
+        Objects.requireNonNull(transport);
         this.splice = splice && Epoll.isAvailable() && transport.name().equals("epoll");
         this.connector = new ServerConnector(transport);
     }
