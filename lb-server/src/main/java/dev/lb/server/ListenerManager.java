@@ -98,16 +98,25 @@ final class ListenerManager {
 
     private void bind(InetSocketAddress address, Frontend frontend) {
         ChannelGroup children = new DefaultChannelGroup("listener " + address, GlobalEventExecutor.INSTANCE);
-        ChannelInitializer<Channel> proxy = frontend.mode() == Mode.TCP
+        boolean tcpMode = frontend.mode() == Mode.TCP;
+        ChannelInitializer<Channel> proxy = tcpMode
                 ? tcp.frontendInitializer(address) : http.frontendInitializer(address);
+        AcceptGate gate = new AcceptGate(tables, address);
         ServerBootstrap b = transport.reusePort(new ServerBootstrap())
                 .group(loops, loops)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.AUTO_READ, false)
-                .handler(new AcceptGate(tables, address))
+                // No TCP_NODELAY child option: Netty's socket configs set it on Linux already, and
+                // setting it again was a setsockopt per accepted connection.
+                // HTTP reads when its handler asks; TCP reads from accept (TcpProxy#acceptedReader).
+                .childOption(ChannelOption.AUTO_READ, tcpMode)
+                .handler(!tcpMode ? gate : new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(gate, tcp.acceptedReader());
+                    }
+                })
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {

@@ -7,7 +7,6 @@ import dev.lb.core.table.Bind;
 import dev.lb.core.table.Frontend;
 import dev.lb.core.table.Mode;
 import dev.lb.core.table.Server;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
@@ -15,8 +14,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
@@ -132,11 +129,16 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
                 decide();
             }
         }
+        if (buffered != null && buffered.readableBytes() >= MAX_INSPECT) {
+            // The client is read from accept on; past this, it waits until the relay starts.
+            ctx.channel().config().setAutoRead(false);
+        }
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (state == State.PROXY_HEADER || state == State.INSPECTING) {
+        if ((state == State.PROXY_HEADER || state == State.INSPECTING)
+                && (buffered == null || buffered.readableBytes() < MAX_INSPECT)) {
             ctx.read();
         }
     }
@@ -242,22 +244,9 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     private void connect() {
         Server target = server;
         int connectMillis = (int) Math.min(Integer.MAX_VALUE, backend.timeouts().connect().toMillis());
-        Bootstrap b = new Bootstrap()
-                .group(ctx.channel().eventLoop())
-                .channel(proxy.transport().channel())
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.ALLOCATOR, TcpProxy.ALLOCATOR)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectMillis)
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        // The relay handler is added when the tunnel starts.
-                    }
-                });
         connectStart = System.nanoTime();
-        ChannelFuture cf = b.connect(target.address());
+        ChannelFuture cf = proxy.connector().connect(ctx.channel().eventLoop(), target.address(),
+                connectMillis);
         cf.addListener((ChannelFutureListener) f -> {
             if (state != State.CONNECTING || server != target) {
                 // The client went away meanwhile.
@@ -303,7 +292,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void startRelay(Channel serverChannel) {
         state = State.RELAYING;
-        Tunnel.countUntilClosed(serverChannel, server);
+        Server target = server;
         long now = System.nanoTime();
         ProxyCounters b = backend.counters();
         ProxyCounters s = server.counters();
@@ -312,6 +301,8 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
         b.connectTime(now - connectStart, now);
         s.connectTime(now - connectStart, now);
         serverChannel.closeFuture().addListener(f -> {
+            // One listener for the three (a second one per connection grows the listener array).
+            target.state().release();
             b.sessionClosed();
             s.sessionClosed();
         });

@@ -5,9 +5,13 @@ import dev.lb.http.Transport;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollSocketChannel;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 
@@ -28,8 +32,8 @@ public final class TcpProxy {
     static final ByteBufAllocator ALLOCATOR = PooledByteBufAllocator.DEFAULT;
 
     private final TableRef tables;
-    private final Transport transport;
     private final boolean splice;
+    private final ServerConnector connector;
 
     /** A proxy that splices when {@link #spliceByDefault()} says so. */
     public TcpProxy(TableRef tables, Transport transport) {
@@ -42,8 +46,9 @@ public final class TcpProxy {
      */
     public TcpProxy(TableRef tables, Transport transport, boolean splice) {
         this.tables = Objects.requireNonNull(tables);
-        this.transport = Objects.requireNonNull(transport);
+        Objects.requireNonNull(transport);
         this.splice = splice && Epoll.isAvailable() && transport.name().equals("epoll");
+        this.connector = new ServerConnector(transport);
     }
 
     /**
@@ -69,8 +74,9 @@ public final class TcpProxy {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
-                // Reads are asked for explicitly until the relay starts (see TcpFrontendHandler).
-                ch.config().setAutoRead(false);
+                // The client is read from the start, as HAProxy does: what it sends while the
+                // server connection opens is buffered (up to a bound, see TcpFrontendHandler).
+                ch.config().setAutoRead(true);
                 ch.config().setAllocator(ALLOCATOR);
                 // Half-close: a client's FIN is passed on to the server, not turned into a close.
                 ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
@@ -79,11 +85,37 @@ public final class TcpProxy {
         };
     }
 
+    /**
+     * A handler for a TCP listener's pipeline, after whatever admits connections: each admitted
+     * connection asks to read before it is registered, so that on epoll the read interest is part
+     * of the connection's {@code epoll_ctl(ADD)} rather than a second {@code epoll_ctl(MOD)}. The
+     * listener must leave its children's autoRead on (a child option turning it off would take the
+     * interest back).
+     */
+    public ChannelHandler acceptedReader() {
+        return ReadFromAccept.INSTANCE;
+    }
+
+    /** See {@link #acceptedReader()}. */
+    @ChannelHandler.Sharable
+    private static final class ReadFromAccept extends ChannelInboundHandlerAdapter {
+        static final ReadFromAccept INSTANCE = new ReadFromAccept();
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof EpollSocketChannel child && !child.isRegistered()) {
+                // Not registered yet: Netty only records the interest, and registration adds it.
+                child.unsafe().beginRead();
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+
     TableRef tables() {
         return tables;
     }
 
-    Transport transport() {
-        return transport;
+    ServerConnector connector() {
+        return connector;
     }
 }

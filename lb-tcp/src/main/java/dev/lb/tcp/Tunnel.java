@@ -1,13 +1,15 @@
 package dev.lb.tcp;
 
-import dev.lb.core.table.Server;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.unix.Socket;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -107,9 +109,35 @@ final class Tunnel {
         }
         to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
             if (to.isActive() && to instanceof DuplexChannel d) {
-                d.shutdownOutput();
+                if (!splice) {
+                    // From now on the FIN of `to` ends the tunnel: Netty may then close `to` at once
+                    // instead of first shutting its input down (a shutdown(SHUT_RD) that fails with
+                    // ENOTCONN once both FINs are exchanged). Not when splicing: SpliceTail needs
+                    // that input shutdown event to take the bytes still queued.
+                    to.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
+                }
+                shutdownOutput(d);
             }
         });
+    }
+
+    /**
+     * Sends {@code ch} a FIN. On epoll the socket is shut down directly: Netty's
+     * {@code shutdownOutput()} builds a ChannelOutputShutdownException, stack trace included, to
+     * fail the writes queued after it, a cost per connection for nothing here, as nothing is
+     * written to {@code ch} after its peer's FIN but the empty flush of {@link #close()}. Netty
+     * reads the output state from the same socket object, so it sees the shutdown.
+     */
+    private static void shutdownOutput(DuplexChannel ch) {
+        if (ch instanceof EpollSocketChannel epoll && epoll.fd() instanceof Socket socket) {
+            try {
+                socket.shutdown(false, true);
+            } catch (IOException e) {
+                // Reset or closed meanwhile: its read or close path ends the tunnel.
+            }
+            return;
+        }
+        ch.shutdownOutput();
     }
 
     /** Either side closed or failed: flush what the other side still has to get, then close both. */
@@ -122,8 +150,18 @@ final class Tunnel {
             idleCheck.cancel(false);
             idleCheck = null;
         }
-        client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        server.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        closeAfterFlush(client);
+        closeAfterFlush(server);
+    }
+
+    /**
+     * Closes {@code ch} once what was written to it is sent. A side that is already closed is left
+     * alone: writing or closing it again would only build a ClosedChannelException for nothing.
+     */
+    private static void closeAfterFlush(Channel ch) {
+        if (ch.isOpen()) {
+            ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
     }
 
     private void checkIdle() {
@@ -146,10 +184,5 @@ final class Tunnel {
             return TimeUnit.MILLISECONDS.toNanos(ms);
         }
         return System.nanoTime() - lastActivity;
-    }
-
-    /** Releases the server's connection count when the server connection closes. */
-    static void countUntilClosed(Channel server, Server target) {
-        server.closeFuture().addListener(f -> target.state().release());
     }
 }
