@@ -3,8 +3,8 @@ package dev.lb.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lb.server.testing.Await;
-import dev.lb.server.testing.FreePort;
+import dev.lb.core.testing.Await;
+import dev.lb.core.testing.FreePort;
 import dev.lb.server.testing.TestConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;

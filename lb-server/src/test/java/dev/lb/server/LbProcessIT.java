@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lb.http.RawHttpClient;
-import dev.lb.server.testing.Await;
-import dev.lb.server.testing.FreePort;
+import dev.lb.core.testing.Await;
+import dev.lb.core.testing.FreePort;
 import dev.lb.server.testing.NamedBackends;
 import java.io.IOException;
 import java.net.InetSocketAddress;

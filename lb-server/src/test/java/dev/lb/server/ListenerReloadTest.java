@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lb.http.RawHttpClient;
-import dev.lb.server.testing.Await;
-import dev.lb.server.testing.FreePort;
+import dev.lb.core.testing.Await;
+import dev.lb.core.testing.FreePort;
 import dev.lb.server.testing.NamedBackends;
 import dev.lb.server.testing.TestConfig;
 import java.io.IOException;

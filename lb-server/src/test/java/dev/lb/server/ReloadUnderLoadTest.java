@@ -9,7 +9,7 @@ import dev.lb.core.table.RoutingTable;
 import dev.lb.core.table.Server;
 import dev.lb.core.testing.FakeRequest;
 import dev.lb.http.RawHttpClient;
-import dev.lb.server.testing.FreePort;
+import dev.lb.core.testing.FreePort;
 import dev.lb.server.testing.NamedBackends;
 import dev.lb.server.testing.TestConfig;
 import java.net.InetSocketAddress;

@@ -3,8 +3,8 @@ package dev.lb.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lb.server.testing.Await;
-import dev.lb.server.testing.FreePort;
+import dev.lb.core.testing.Await;
+import dev.lb.core.testing.FreePort;
 import dev.lb.server.testing.NamedBackends;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

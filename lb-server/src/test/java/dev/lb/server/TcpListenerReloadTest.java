@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lb.http.RawHttpClient;
 import dev.lb.server.tcp.TcpTestSupport;
-import dev.lb.server.testing.Await;
-import dev.lb.server.testing.FreePort;
+import dev.lb.core.testing.Await;
+import dev.lb.core.testing.FreePort;
 import dev.lb.server.testing.NamedBackends;
 import dev.lb.server.testing.TcpServers;
 import java.io.BufferedReader;

@@ -5,6 +5,8 @@ import static dev.lb.admin.stats.StatsText.sample;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lb.core.testing.FreePort;
+import dev.lb.core.testing.Await;
 import dev.lb.admin.StatsPage;
 import dev.lb.core.table.RoutingTable;
 import dev.lb.http.HttpBackend;

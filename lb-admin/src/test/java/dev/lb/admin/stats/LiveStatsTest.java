@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lb.core.testing.Await;
 import dev.lb.admin.StatsPage;
 import dev.lb.core.table.RoutingTable;
 import dev.lb.http.HttpBackend;

@@ -4,8 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lb.core.testing.Await;
 import dev.lb.server.LbServer;
-import dev.lb.server.testing.FreePort;
+import dev.lb.core.testing.FreePort;
 import dev.lb.server.testing.TcpServers;
 import dev.lb.tcp.TcpProxy;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -107,7 +108,7 @@ class TcpRelayTest {
             var frontend = lb.table().frontends().get(0).counters();
             var backend = lb.table().backend("bulk").orElseThrow().counters();
             var server = lb.table().backend("bulk").orElseThrow().servers().get(0).counters();
-            dev.lb.server.testing.Await.until("the three connections closed", Duration.ofSeconds(10),
+            dev.lb.core.testing.Await.until("the three connections closed", Duration.ofSeconds(10),
                     () -> frontend.currentSessions() == 0 && server.currentSessions() == 0);
             for (var c : java.util.List.of(frontend, backend, server)) {
                 assertEquals(3, c.totalSessions(), "sessions");
@@ -342,11 +343,11 @@ class TcpRelayTest {
                 }
             }
             var frontend = lb.table().frontends().get(0).counters();
-            dev.lb.server.testing.Await.until("the connections closed", Duration.ofSeconds(10),
+            dev.lb.core.testing.Await.until("the connections closed", Duration.ofSeconds(10),
                     () -> frontend.currentSessions() == 0);
             assertTrue(lb.table().backend("db").orElseThrow().counters().connectErrors() > 0,
                     "some attempts went to the refusing server first");
-            dev.lb.server.testing.Await.until("lb's sockets back to " + before,
+            dev.lb.core.testing.Await.until("lb's sockets back to " + before,
                     Duration.ofSeconds(10), () -> openSockets() <= before,
                     () -> openSockets() + " sockets open");
         }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lb.server.LbServer;
-import dev.lb.server.testing.FreePort;
+import dev.lb.core.testing.FreePort;
 import dev.lb.server.testing.HaproxyProcess;
 import java.io.BufferedReader;
 import java.io.IOException;

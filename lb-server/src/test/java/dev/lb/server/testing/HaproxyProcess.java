@@ -1,5 +1,6 @@
 package dev.lb.server.testing;
 
+import dev.lb.core.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;

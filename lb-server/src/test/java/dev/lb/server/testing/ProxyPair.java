@@ -1,5 +1,6 @@
 package dev.lb.server.testing;
 
+import dev.lb.core.testing.FreePort;
 import dev.lb.http.HttpBackend;
 import dev.lb.http.RawHttpClient;
 import dev.lb.http.Transport;

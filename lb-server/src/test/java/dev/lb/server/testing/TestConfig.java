@@ -1,5 +1,6 @@
 package dev.lb.server.testing;
 
+import dev.lb.core.testing.FreePort;
 import dev.lb.server.ProcessConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,5 +1,7 @@
 package dev.lb.server.testing;
 
+import dev.lb.core.testing.FreePort;
+import dev.lb.core.testing.Await;
 import dev.lb.http.RawHttpClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;

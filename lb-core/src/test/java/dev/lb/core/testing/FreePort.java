@@ -1,4 +1,4 @@
-package dev.lb.server.testing;
+package dev.lb.core.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
