@@ -19,19 +19,17 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The {@code lb_} part of {@code /metrics} for a small table with no traffic, line for line
- * (HELP, TYPE, names, labels and values, sorted), against {@code metrics/small.txt}: the output
- * of the per-row micrometer meters lb had before the rows were read at scrape time. Set
- * {@code -Dlb.metrics.golden.write=true} to write the file from the current code instead.
+ * (HELP, TYPE, names, labels and values, sorted), in text format 0.0.4 and in OpenMetrics,
+ * against {@code metrics/small*.txt}: the output of the per-row micrometer meters lb had before
+ * the rows were read at scrape time. {@code -Dlb.metrics.golden.write=true} rewrites the files.
  */
 class MetricsExpositionTest {
-
-    private static final String GOLDEN = "metrics/small.txt";
 
     /** A sample line of the text format 0.0.4: name, optional labels, one value. */
     private static final Pattern SAMPLE = Pattern.compile(
             "[a-zA-Z_:][a-zA-Z0-9_:]*(\\{([a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\\\n]|\\\\.)*\",?)*})? "
                     + "(-?[0-9.]+(E-?[0-9]+)?|NaN|[+-]Inf)");
-    private static final Pattern COMMENT = Pattern.compile("# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*");
+    private static final Pattern COMMENT = Pattern.compile("# (HELP|TYPE|UNIT) [a-zA-Z_:][a-zA-Z0-9_:]* .*");
 
     static final String CONFIG = """
             defaults
@@ -58,7 +56,7 @@ class MetricsExpositionTest {
     /** The lines of {@code text} about lb's own metrics, sorted. */
     static List<String> lbLines(String text) {
         return text.lines().filter(l -> l.startsWith("lb_") || l.startsWith("# HELP lb_")
-                || l.startsWith("# TYPE lb_")).sorted().collect(Collectors.toList());
+                || l.startsWith("# TYPE lb_") || l.startsWith("# UNIT lb_")).sorted().collect(Collectors.toList());
     }
 
     @Test
@@ -66,13 +64,19 @@ class MetricsExpositionTest {
         TableRef tables = new TableRef();
         tables.publish(compile(CONFIG, tables.get()));
         try (LiveStats stats = new LiveStats(tables)) {
-            List<String> now = lbLines(stats.prometheus());
-            if (Boolean.getBoolean("lb.metrics.golden.write")) {
-                Path p = Path.of("src/test/resources", GOLDEN);
-                Files.writeString(p, String.join("\n", now) + "\n");
-            }
-            assertEquals(golden(), String.join("\n", now) + "\n", "lb_ lines of /metrics");
+            assertSameAsGolden("metrics/small.txt", stats.prometheus());
+            // OpenMetrics names counters without _total in TYPE and HELP, and would show units.
+            assertSameAsGolden("metrics/small.openmetrics.txt",
+                    stats.registry().scrape("application/openmetrics-text; version=1.0.0; charset=utf-8"));
         }
+    }
+
+    private static void assertSameAsGolden(String golden, String text) throws IOException {
+        String now = String.join("\n", lbLines(text)) + "\n";
+        if (Boolean.getBoolean("lb.metrics.golden.write")) {
+            Files.writeString(Path.of("src/test/resources", golden), now);
+        }
+        assertEquals(golden(golden), now, "lb_ lines of " + golden);
     }
 
     @Test
@@ -89,10 +93,10 @@ class MetricsExpositionTest {
         }
     }
 
-    private static String golden() throws IOException {
-        try (InputStream in = MetricsExpositionTest.class.getClassLoader().getResourceAsStream(GOLDEN)) {
+    private static String golden(String name) throws IOException {
+        try (InputStream in = MetricsExpositionTest.class.getClassLoader().getResourceAsStream(name)) {
             if (in == null) {
-                throw new AssertionError("no " + GOLDEN + "; run with -Dlb.metrics.golden.write=true");
+                throw new AssertionError("no " + name + "; run with -Dlb.metrics.golden.write=true");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
