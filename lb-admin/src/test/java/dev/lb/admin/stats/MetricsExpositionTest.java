@@ -1,6 +1,9 @@
 package dev.lb.admin.stats;
 
+import static dev.lb.admin.stats.StatsText.sample;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lb.core.config.ConfigText;
@@ -77,6 +80,36 @@ class MetricsExpositionTest {
             Files.writeString(Path.of("src/test/resources", golden), now);
         }
         assertEquals(golden(golden), now, "lb_ lines of " + golden);
+    }
+
+    @Test
+    void aReloadDropsARemovedBackendsSeriesAndAddsANewOnes() throws Exception {
+        TableRef tables = new TableRef();
+        tables.publish(compile(CONFIG, tables.get()));
+        try (LiveStats stats = new LiveStats(tables)) {
+            String before = stats.prometheus();
+            assertEquals(1.0, sample(before, "lb_backend_up", "backend", "checked"), 0.0, before);
+            assertEquals(0.0, sample(before, "lb_server_up", "backend", "checked", "server", "off"), 0.0);
+
+            tables.publish(compile(CONFIG.replaceAll("(?s)\nbackend checked.*", """
+
+                    backend fresh
+                        server f1 127.0.0.1:8 weight 3
+                    """).replace("default_backend checked", "default_backend fresh"), tables.get()));
+            tables.get().backends().get("app").servers().get(0).setWeight(0);
+
+            String after = stats.prometheus();
+            for (String line : after.split("\n")) {
+                assertFalse(line.contains("\"checked\""), "backend checked still in /metrics: " + line);
+            }
+            assertEquals(3.0, sample(after, "lb_server_weight", "backend", "fresh", "server", "f1"), 0.0, after);
+            assertEquals(0.0, sample(after, "lb_server_responses_total", "backend", "fresh", "server", "f1",
+                    "code", "5xx"), 0.0);
+            assertEquals(1.0, sample(after, "lb_backend_up", "backend", "fresh"), 0.0);
+            assertEquals(0.0, sample(after, "lb_server_weight", "backend", "app", "server", "s1"), 0.0,
+                    "weight set at run time on the current table's server");
+            assertNull(sample(after, "lb_server_up", "backend", "checked", "server", "off"));
+        }
     }
 
     @Test
