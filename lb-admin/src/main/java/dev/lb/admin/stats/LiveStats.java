@@ -13,6 +13,8 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.util.Objects;
 
 /**
@@ -58,6 +60,11 @@ public final class LiveStats implements StatsView, AutoCloseable {
     @Override
     public String prometheus() {
         return registry.scrape();
+    }
+
+    @Override
+    public void prometheus(OutputStream out) throws IOException {
+        registry.scrape(out);
     }
 
     @Override

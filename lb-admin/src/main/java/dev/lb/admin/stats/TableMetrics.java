@@ -106,7 +106,8 @@ final class TableMetrics implements MultiCollector {
 
     private static <T> void traffic(List<MetricSnapshot> out, String prefix, List<Row<T>> rows) {
         out.add(gauge(prefix + "_sessions_current", "sessions now", rows, r -> r.counters().currentSessions()));
-        out.add(gauge(prefix + "_sessions_max", "most sessions at once", rows, r -> r.counters().maxSessions()));
+        out.add(gauge(prefix + "_sessions_max", "most sessions at once", rows,
+                r -> r.counters().maxSessions()));
         out.add(counter(prefix + "_sessions", "sessions", rows, r -> r.counters().totalSessions()));
         out.add(gauge(prefix + "_sessions_rate", "sessions over the last second", rows,
                 r -> r.counters().sessionRate()));

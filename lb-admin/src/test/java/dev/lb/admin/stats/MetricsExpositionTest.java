@@ -10,6 +10,7 @@ import dev.lb.core.config.ConfigText;
 import dev.lb.core.config.HaproxyConfigLoader;
 import dev.lb.core.table.RoutingTable;
 import dev.lb.core.table.TableRef;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -59,7 +60,8 @@ class MetricsExpositionTest {
     /** The lines of {@code text} about lb's own metrics, sorted. */
     static List<String> lbLines(String text) {
         return text.lines().filter(l -> l.startsWith("lb_") || l.startsWith("# HELP lb_")
-                || l.startsWith("# TYPE lb_") || l.startsWith("# UNIT lb_")).sorted().collect(Collectors.toList());
+                || l.startsWith("# TYPE lb_") || l.startsWith("# UNIT lb_"))
+                .sorted().collect(Collectors.toList());
     }
 
     @Test
@@ -68,6 +70,9 @@ class MetricsExpositionTest {
         tables.publish(compile(CONFIG, tables.get()));
         try (LiveStats stats = new LiveStats(tables)) {
             assertSameAsGolden("metrics/small.txt", stats.prometheus());
+            ByteArrayOutputStream streamed = new ByteArrayOutputStream();
+            stats.prometheus(streamed);
+            assertSameAsGolden("metrics/small.txt", streamed.toString(StandardCharsets.UTF_8));
             // OpenMetrics names counters without _total in TYPE and HELP, and would show units.
             assertSameAsGolden("metrics/small.openmetrics.txt",
                     stats.registry().scrape("application/openmetrics-text; version=1.0.0; charset=utf-8"));
@@ -102,7 +107,8 @@ class MetricsExpositionTest {
             for (String line : after.split("\n")) {
                 assertFalse(line.contains("\"checked\""), "backend checked still in /metrics: " + line);
             }
-            assertEquals(3.0, sample(after, "lb_server_weight", "backend", "fresh", "server", "f1"), 0.0, after);
+            assertEquals(3.0, sample(after, "lb_server_weight", "backend", "fresh", "server", "f1"), 0.0,
+                    after);
             assertEquals(0.0, sample(after, "lb_server_responses_total", "backend", "fresh", "server", "f1",
                     "code", "5xx"), 0.0);
             assertEquals(1.0, sample(after, "lb_backend_up", "backend", "fresh"), 0.0);
