@@ -13,19 +13,21 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.util.Objects;
 
 /**
  * The stats of the live table: HAProxy CSV, Prometheus text and the HTML page, all read from
- * the counters of the table current at the moment of the call. Meters follow the table through
- * {@link TableRef#onPublish}. Create one per process and share it between the admin server and
- * the runtime API ({@code show stat}).
+ * the counters of the table current at the moment of the call (the Prometheus rows by
+ * {@link TableMetrics}, at each scrape). Create one per process and share it between the admin
+ * server and the runtime API ({@code show stat}).
  */
 public final class LiveStats implements StatsView, AutoCloseable {
 
     private final TableRef tables;
     private final PrometheusMeterRegistry registry;
-    private final StatsMeters meters;
+    private final TableMetrics rows;
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final String version;
 
@@ -44,9 +46,8 @@ public final class LiveStats implements StatsView, AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
-        this.meters = new StatsMeters(registry, tables);
-        tables.onPublish(t -> meters.sync());
-        meters.sync();
+        this.rows = new TableMetrics(tables);
+        registry.getPrometheusRegistry().register(rows);
         String v = LiveStats.class.getPackage().getImplementationVersion();
         this.version = v != null ? v : "dev";
     }
@@ -62,6 +63,11 @@ public final class LiveStats implements StatsView, AutoCloseable {
     }
 
     @Override
+    public void prometheus(OutputStream out) throws IOException {
+        registry.scrape(out);
+    }
+
+    @Override
     public String html(StatsPage page, AdminStatus status) {
         return HtmlStats.render(tables.get(), page, status, version);
     }
@@ -74,6 +80,7 @@ public final class LiveStats implements StatsView, AutoCloseable {
     @Override
     public void close() {
         gc.close();
+        registry.getPrometheusRegistry().unregister(rows);
         registry.close();
     }
 }
