@@ -96,22 +96,9 @@ public final class RateCounter {
         long now = System.nanoTime();
         long second = now / SECOND - ORIGIN;
         long into = Math.floorMod(now, SECOND);
-        long current = 0;
-        long previous = 0;
-        for (int i = 0; i < StripedCells.STRIPES; i++) {
-            long[] s = cells.stripe(i);
-            if (s == null) {
-                continue;
-            }
-            long at = StripedCells.get(s, base + AT);
-            if (at == second) {
-                current += StripedCells.get(s, base + COUNT);
-                previous += StripedCells.get(s, base + PREVIOUS);
-            } else if (at == second - 1) {
-                // The stripe has not counted this second yet: its count is the previous second's.
-                previous += StripedCells.get(s, base + COUNT);
-            }
-        }
+        // A stripe that has not counted this second yet holds the previous second's count.
+        long current = countIn(second);
+        long previous = countIn(second - 1);
         max.accumulateAndGet(current, Math::max);
         return current + (previous * (SECOND - into)) / SECOND;
     }
