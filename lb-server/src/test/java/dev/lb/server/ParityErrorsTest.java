@@ -11,9 +11,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -44,21 +43,8 @@ class ParityErrorsTest {
                 server r2 @refused@
             """;
 
-    @TempDir
-    static Path dir;
-    private static ProxyPair pair;
-
-    @BeforeAll
-    static void start() throws Exception {
-        pair = ProxyPair.start(dir, CONFIG);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (pair != null) {
-            pair.close();
-        }
-    }
+    @RegisterExtension
+    static final ProxyPair.PerClass PAIR = new ProxyPair.PerClass(CONFIG);
 
     @Test
     void clientGetsTheSameAnswerFromLbAsFromHaproxy() {
@@ -79,8 +65,8 @@ class ParityErrorsTest {
 
         List<String> mismatches = new ArrayList<>();
         for (Map.Entry<String, String> e : requests.entrySet()) {
-            Outcome hap = pair.viaHaproxyWatchingClose(e.getValue());
-            Outcome lb = pair.viaLbWatchingClose(e.getValue());
+            Outcome hap = PAIR.pair().viaHaproxyWatchingClose(e.getValue());
+            Outcome lb = PAIR.pair().viaLbWatchingClose(e.getValue());
             if (!hap.answer().equals(lb.answer()) || (hap.forwarded() == null) != (lb.forwarded() == null)) {
                 mismatches.add(e.getKey() + ":\n  haproxy -> " + hap + "\n  lb      -> " + lb);
             }
@@ -99,8 +85,8 @@ class ParityErrorsTest {
         requests.put("every server refuses", get("/", "refused"));
         List<String> mismatches = new ArrayList<>();
         for (Map.Entry<String, String> e : requests.entrySet()) {
-            Outcome hap = pair.viaHaproxyWatchingClose(e.getValue());
-            Outcome lb = pair.viaLbWatchingClose(e.getValue());
+            Outcome hap = PAIR.pair().viaHaproxyWatchingClose(e.getValue());
+            Outcome lb = PAIR.pair().viaLbWatchingClose(e.getValue());
             if (hap.answer().status() != lb.answer().status() || !hap.answer().body().equals(lb.answer().body())
                     || hap.forwarded() != null || lb.forwarded() != null
                     || hap.answer().closed() || lb.answer().closed()) {
@@ -154,8 +140,8 @@ class ParityErrorsTest {
         // line over 8 KiB with 400; haproxy takes up to its whole buffer (~15 KiB of line and
         // headers) and forwards it.
         String longLine = get("/ok?" + "q".repeat(10 * 1024), "app");
-        Outcome hap = pair.viaHaproxyWatchingClose(longLine);
-        Outcome lb = pair.viaLbWatchingClose(longLine);
+        Outcome hap = PAIR.pair().viaHaproxyWatchingClose(longLine);
+        Outcome lb = PAIR.pair().viaLbWatchingClose(longLine);
         assertEquals(true, hap.forwarded() != null, "haproxy forwards a 10 KiB request line, got " + hap);
         assertEquals(400, lb.answer().status(), "lb status for a 10 KiB request line, got " + lb);
         assertEquals(true, lb.answer().closed() && lb.forwarded() == null,
@@ -167,8 +153,8 @@ class ParityErrorsTest {
     }
 
     private static void assertAnswers(String raw, int haproxyStatus, boolean haproxyCloses, int lbStatus) {
-        Outcome hap = pair.viaHaproxyWatchingClose(raw);
-        Outcome lb = pair.viaLbWatchingClose(raw);
+        Outcome hap = PAIR.pair().viaHaproxyWatchingClose(raw);
+        Outcome lb = PAIR.pair().viaLbWatchingClose(raw);
         String request = raw.substring(0, Math.min(40, raw.length())).replace("\r\n", "\\r\\n");
         assertEquals(haproxyStatus + (haproxyCloses ? " closed" : " open"),
                 hap.answer().status() + (hap.answer().closed() ? " closed" : " open"),
@@ -187,8 +173,8 @@ class ParityErrorsTest {
         String raw = "POST /upload HTTP/1.1\r\nHost: app\r\nContent-Length: 3\r\n"
                 + "Transfer-Encoding: chunked\r\n\r\n"
                 + "4\r\nabcd\r\n0\r\n\r\n";
-        Outcome hap = pair.viaHaproxyWatchingClose(raw);
-        Outcome lb = pair.viaLbWatchingClose(raw);
+        Outcome hap = PAIR.pair().viaHaproxyWatchingClose(raw);
+        Outcome lb = PAIR.pair().viaLbWatchingClose(raw);
         assertEquals(200, hap.answer().status(), "haproxy status for CL+TE, got " + hap);
         assertEquals(List.of(), hap.forwarded().values("content-length"),
                 "haproxy drops Content-Length, got " + hap);

@@ -5,17 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.lb.server.testing.ProxyPair;
 import dev.lb.server.testing.ProxyPair.Outcome;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code http-request auth} with {@code http_auth} and {@code http_auth_group} through haproxy 2.6
@@ -57,21 +54,8 @@ class ParityHttpAuthTest {
                 server s1 @guarded@
             """;
 
-    @TempDir
-    static Path dir;
-    private static ProxyPair pair;
-
-    @BeforeAll
-    static void start() throws Exception {
-        pair = ProxyPair.start(dir, CONFIG);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (pair != null) {
-            pair.close();
-        }
-    }
+    @RegisterExtension
+    static final ProxyPair.PerClass PAIR = new ProxyPair.PerClass(CONFIG);
 
     @Test
     void clientAndServerSeeTheSameThroughLbAsThroughHaproxy() {
@@ -106,8 +90,8 @@ class ParityHttpAuthTest {
 
         List<String> mismatches = new ArrayList<>();
         for (Map.Entry<String, String> e : requests.entrySet()) {
-            Outcome hap = pair.viaHaproxy(e.getValue());
-            Outcome lb = pair.viaLb(e.getValue());
+            Outcome hap = PAIR.pair().viaHaproxy(e.getValue());
+            Outcome lb = PAIR.pair().viaLb(e.getValue());
             compare(e.getKey(), hap, lb, mismatches);
         }
         assertEquals("", String.join("\n", mismatches), "answers differ between haproxy and lb");
@@ -127,8 +111,8 @@ class ParityHttpAuthTest {
         List<String> mismatches = new ArrayList<>();
         for (String raw : List.of(get("/any"), "GET /any HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
                 get("/any", "Connection: close"))) {
-            Outcome hap = pair.viaHaproxyWatchingClose(raw);
-            Outcome lb = pair.viaLbWatchingClose(raw);
+            Outcome hap = PAIR.pair().viaHaproxyWatchingClose(raw);
+            Outcome lb = PAIR.pair().viaLbWatchingClose(raw);
             if (hap.answer().closed() != lb.answer().closed()) {
                 mismatches.add(raw.lines().findFirst().orElse("") + ": haproxy " + hap.answer() + ", lb "
                         + lb.answer());
@@ -138,7 +122,7 @@ class ParityHttpAuthTest {
     }
 
     private static void assertChallenge(String raw, String expected) {
-        for (Outcome o : List.of(pair.viaHaproxy(raw), pair.viaLb(raw))) {
+        for (Outcome o : List.of(PAIR.pair().viaHaproxy(raw), PAIR.pair().viaLb(raw))) {
             assertEquals(401, o.answer().status(), "status for " + raw);
             assertEquals(expected, o.answerHeader("www-authenticate"), "challenge for " + raw);
             assertEquals(null, o.forwarded(), "nothing reaches a server for " + raw);

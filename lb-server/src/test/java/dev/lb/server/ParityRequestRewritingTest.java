@@ -6,15 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import dev.lb.server.testing.ProxyPair;
 import dev.lb.server.testing.ProxyPair.Forwarded;
 import dev.lb.server.testing.ProxyPair.Outcome;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What the server receives through haproxy 2.6 and through lb for the same haproxy.cfg: method,
@@ -58,21 +55,8 @@ class ParityRequestRewritingTest {
                 server s1 @api@
             """;
 
-    @TempDir
-    static Path dir;
-    private static ProxyPair pair;
-
-    @BeforeAll
-    static void start() throws Exception {
-        pair = ProxyPair.start(dir, CONFIG);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (pair != null) {
-            pair.close();
-        }
-    }
+    @RegisterExtension
+    static final ProxyPair.PerClass PAIR = new ProxyPair.PerClass(CONFIG);
 
     @Test
     void serverReceivesTheSameRequestThroughLbAsThroughHaproxy() {
@@ -108,8 +92,8 @@ class ParityRequestRewritingTest {
 
         List<String> mismatches = new ArrayList<>();
         for (Map.Entry<String, String> e : requests.entrySet()) {
-            Outcome hap = pair.viaHaproxy(e.getValue());
-            Outcome lb = pair.viaLb(e.getValue());
+            Outcome hap = PAIR.pair().viaHaproxy(e.getValue());
+            Outcome lb = PAIR.pair().viaLb(e.getValue());
             assertNotNull(hap.forwarded(), e.getKey() + ": expected haproxy to forward, got " + hap);
             assertNotNull(lb.forwarded(), e.getKey() + ": expected lb to forward, got " + lb);
             Forwarded expected = hap.forwarded();
@@ -133,8 +117,8 @@ class ParityRequestRewritingTest {
         // 2.6 only consumes the close/keep-alive/upgrade tokens and forwards the rest unchanged.
         String raw = get("/", "h", "Connection: foo, keep-alive", "Foo: bar", "Keep-Alive: timeout=5",
                 "Proxy-Connection: keep-alive", "TE: trailers", "Trailer: X-T", "Upgrade: h2c");
-        Forwarded hap = pair.viaHaproxy(raw).forwarded();
-        Forwarded lb = pair.viaLb(raw).forwarded();
+        Forwarded hap = PAIR.pair().viaHaproxy(raw).forwarded();
+        Forwarded lb = PAIR.pair().viaLb(raw).forwarded();
         List<String> hopByHop = List.of("connection", "foo", "keep-alive", "proxy-connection", "te", "trailer",
                 "upgrade");
         Map<String, List<String>> hapKept = new java.util.TreeMap<>();

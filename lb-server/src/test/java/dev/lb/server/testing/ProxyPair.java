@@ -21,6 +21,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * One haproxy.cfg template served at once by Debian's haproxy 2.6 and by lb (in-process), both
@@ -218,6 +221,45 @@ public final class ProxyPair implements AutoCloseable {
         } finally {
             haproxy.close();
             closeBackends();
+        }
+    }
+
+    /**
+     * A pair for a whole test class, as a JUnit 5 extension: started before the first test
+     * from {@code template} in a temporary directory of its own, closed after the last one.
+     * {@code @RegisterExtension static final ProxyPair.PerClass PAIR = new ProxyPair.PerClass(CONFIG);}
+     */
+    public static final class PerClass implements BeforeAllCallback, AfterAllCallback {
+
+        private final String template;
+        private Path dir;
+        private ProxyPair pair;
+
+        public PerClass(String template) {
+            this.template = template;
+        }
+
+        /** The running pair. */
+        public ProxyPair pair() {
+            return pair;
+        }
+
+        @Override
+        public void beforeAll(ExtensionContext context) throws Exception {
+            dir = Files.createTempDirectory("proxy-pair");
+            pair = ProxyPair.start(dir, template);
+        }
+
+        @Override
+        public void afterAll(ExtensionContext context) throws IOException {
+            if (pair != null) {
+                pair.close();
+            }
+            try (var files = Files.walk(dir)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
         }
     }
 }
