@@ -114,11 +114,16 @@ final class ReloadCommand {
         if (at < 0) {
             return out;
         }
-        Matcher m = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(json);
-        m.region(at + 10, json.length());
-        while (m.find()) {
+        Matcher m = Pattern.compile("\\s*\"((?:[^\"\\\\]|\\\\.)*)\"\\s*([,\\]])").matcher(json);
+        int from = at + 10;
+        // One string after another, each followed by ',' or by the ']' that ends the array.
+        while (m.find(from) && m.start() == from) {
             out.add(m.group(1).replace("\\\"", "\"").replace("\\n", "\n").replace("\\t", "\t")
                     .replace("\\\\", "\\"));
+            if (m.group(2).equals("]")) {
+                break;
+            }
+            from = m.end();
         }
         return out;
     }
