@@ -66,7 +66,8 @@ public final class LbServer implements AutoCloseable {
         });
         this.reloader = new Reloader(new ConfigFiles(config.files()), tables);
         this.listeners = new ListenerManager(tables, transport, workers, new HttpProxy(tables, transport),
-                new TcpProxy(tables, transport, config.tcpSplice() || TcpProxy.spliceByDefault()), config.drainTimeout(), reloads);
+                new TcpProxy(tables, transport, config.tcpSplice() || TcpProxy.spliceByDefault()),
+                config.drainTimeout(), reloads);
         this.checker = new HealthChecker(transport, workers);
     }
 

@@ -64,7 +64,8 @@ class DockerEntrypointIT {
                 Files.writeString(cfg, config(port, app) + "    frobnicate\n");
                 Result broken = run(env, "restart-haproxy");
                 assertEquals(1, broken.exit(), "a broken render is refused: " + broken.out());
-                assertTrue(broken.out().contains(cfg + ":"), "the error names the file and line: " + broken.out());
+                assertTrue(broken.out().contains(cfg + ":"),
+                        "the error names the file and line: " + broken.out());
                 assertEquals("app", backendOf(lb), "the old table keeps serving");
 
                 Files.writeString(cfg, config(port, app).replace("default_backend app", "http-request deny"

@@ -37,9 +37,7 @@ class LbProcessIT {
             Path cfg = dir.resolve("haproxy.cfg");
             Files.writeString(cfg, config(port, one));
             Path log = dir.resolve("lb.log");
-            Process lb = new ProcessBuilder("java", "-jar", Path.of("target", "lb.jar").toString(),
-                    "-f", cfg.toString())
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process lb = start(cfg, log);
             try {
                 Await.until("lb listening", Duration.ofSeconds(30), () -> !lb.isAlive() || accepts(lbAddr),
                         () -> read(log));
@@ -79,6 +77,43 @@ class LbProcessIT {
                 lb.destroyForcibly();
             }
         }
+    }
+
+    @Test
+    void sigusr1IsASoftStop() throws Exception {
+        try (NamedBackends backends = new NamedBackends()) {
+            int port = FreePort.on("127.0.0.1");
+            InetSocketAddress lbAddr = new InetSocketAddress("127.0.0.1", port);
+            Path cfg = dir.resolve("soft.cfg");
+            Files.writeString(cfg, config(port, backends.start("one")));
+            Path log = dir.resolve("soft.log");
+            Process lb = start(cfg, log);
+            try {
+                Await.until("lb listening", Duration.ofSeconds(30), () -> !lb.isAlive() || accepts(lbAddr),
+                        () -> read(log));
+                long before = backends.hits("one");
+                java.util.concurrent.CompletableFuture<RawHttpClient.Response> inFlight =
+                        java.util.concurrent.CompletableFuture.supplyAsync(() -> get(lbAddr, "/slow"));
+                Await.until("slow request reached the backend", Duration.ofSeconds(10),
+                        () -> backends.hits("one") > before);
+                new ProcessBuilder("kill", "-USR1", Long.toString(lb.pid())).start().waitFor();
+                assertEquals(200, inFlight.get(30, TimeUnit.SECONDS).status(), "in flight at SIGUSR1");
+                assertTrue(lb.waitFor(30, TimeUnit.SECONDS), "lb did not stop on SIGUSR1: " + read(log));
+                assertEquals(0, lb.exitValue(), read(log));
+            } finally {
+                lb.destroyForcibly();
+            }
+        }
+    }
+
+    /** The jar on {@code cfg}, with its admin plane on a free port and its socket in the test's directory. */
+    private Process start(Path cfg, Path log) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("java", "-jar", Path.of("target", "lb.jar").toString(),
+                "-f", cfg.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("LB_ADMIN_BIND", "127.0.0.1:" + FreePort.on("127.0.0.1"));
+        pb.environment().put("LB_ADMIN_SOCKET", dir.resolve("admin-" + log.getFileName() + ".sock").toString());
+        return pb.start();
     }
 
     private static String config(int port, String server) {

@@ -100,7 +100,8 @@ class ListenerReloadTest {
             write(frontend("kept", kept));
             assertTrue(lb.reload("test").applied());
 
-            assertTrue(used.closedWithin(5000), "an idle keep-alive connection closes when its listener drains");
+            assertTrue(used.closedWithin(5000),
+                    "an idle keep-alive connection closes when its listener drains");
             RawHttpClient.Response first = fresh.get("/", "x");
             assertEquals(200, first.status(), "the client that had just connected is served");
             assertEquals("close", first.header("connection"));

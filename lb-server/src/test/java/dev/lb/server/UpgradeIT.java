@@ -59,7 +59,8 @@ class UpgradeIT {
         assertEquals("0", facts.get("failed"), "connections failed during the upgrade:\n" + out);
         assertEquals("true", facts.get("old_exited"), out);
         assertEquals("0", facts.get("old_exit"), "the old process exits 0 after draining:\n" + out);
-        assertEquals("200", facts.get("inflight_status"), "the request in flight at SIGTERM completes:\n" + out);
+        assertEquals("200", facts.get("inflight_status"),
+                "the request in flight at SIGTERM completes:\n" + out);
         assertEquals("old", facts.get("inflight_backend"), out);
         assertTrue(Long.parseLong(facts.get("answers_from_old")) > 0,
                 "both processes served while they shared the port:\n" + out);

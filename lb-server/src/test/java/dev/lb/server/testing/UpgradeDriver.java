@@ -88,7 +88,8 @@ public final class UpgradeDriver {
                 System.out.println("failed=" + all.stream().filter(a -> a.error() != null).count());
                 all.stream().filter(a -> a.error() != null).limit(5)
                         .forEach(a -> System.out.println("failure=" + a.error()));
-                System.out.println("answers_from_old=" + all.stream().filter(a -> "old".equals(a.backend())).count());
+                System.out.println("answers_from_old="
+                        + all.stream().filter(a -> "old".equals(a.backend())).count());
                 System.out.println("after_exit=" + after.size());
                 System.out.println("after_exit_from_new=" + after.stream()
                         .filter(a -> "new".equals(a.backend())).count());
@@ -101,7 +102,8 @@ public final class UpgradeDriver {
         }
     }
 
-    private static Process start(String jar, Path cfg, String backend, Path dir, String name) throws IOException {
+    private static Process start(String jar, Path cfg, String backend, Path dir, String name)
+            throws IOException {
         ProcessBuilder pb = new ProcessBuilder("java", "-jar", jar, "-f", cfg.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile());
         pb.environment().put("LB_TEST_BACKEND", backend);
