@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import sun.misc.Signal;
 
 /**
@@ -136,6 +137,25 @@ public final class Main {
     }
 
     private static int serve(ProcessConfig config, PrintStream err) {
+        // Handlers first: a stop signal that arrives while the listeners open must drain, not
+        // kill the JVM (SIGUSR1's default action), and a SIGHUP then is a reload like any other.
+        CountDownLatch stop = new CountDownLatch(1);
+        AtomicReference<LbServer> running = new AtomicReference<>();
+        Signal.handle(new Signal("HUP"), s -> {
+            LbServer current = running.get();
+            if (current != null) {
+                new Thread(() -> current.reload("SIGHUP"), "lb-sighup").start();
+            }
+        });
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        try {
+            // HAProxy's soft-stop: stop listening, finish what is in flight, exit.
+            Signal.handle(new Signal("USR1"), s -> stop.countDown());
+        } catch (IllegalArgumentException e) {
+            System.getLogger("lb").log(System.Logger.Level.WARNING,
+                    "SIGUSR1 is taken by the JVM: " + e.getMessage());
+        }
         LbServer server;
         try {
             server = LbServer.start(config);
@@ -146,17 +166,7 @@ public final class Main {
             err.println("lb: not started");
             return 1;
         }
-        CountDownLatch stop = new CountDownLatch(1);
-        Signal.handle(new Signal("HUP"), s -> new Thread(() -> server.reload("SIGHUP"), "lb-sighup").start());
-        Signal.handle(new Signal("TERM"), s -> stop.countDown());
-        Signal.handle(new Signal("INT"), s -> stop.countDown());
-        try {
-            // HAProxy's soft-stop: stop listening, finish what is in flight, exit.
-            Signal.handle(new Signal("USR1"), s -> stop.countDown());
-        } catch (IllegalArgumentException e) {
-            System.getLogger("lb").log(System.Logger.Level.WARNING,
-                    "SIGUSR1 is taken by the JVM: " + e.getMessage());
-        }
+        running.set(server);
         awaitUninterruptibly(stop);
         System.getLogger("lb").log(System.Logger.Level.INFO,
                 "stopping: draining for up to " + config.drainTimeout());

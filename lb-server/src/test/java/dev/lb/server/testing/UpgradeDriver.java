@@ -113,7 +113,8 @@ public final class UpgradeDriver {
     }
 
     /** A client that opens a new connection per request until told to stop. */
-    private static Thread client(InetSocketAddress lb, AtomicBoolean stop, ConcurrentLinkedQueue<Answer> answers) {
+    private static Thread client(InetSocketAddress lb, AtomicBoolean stop,
+            ConcurrentLinkedQueue<Answer> answers) {
         return new Thread(() -> {
             while (!stop.get()) {
                 try (RawHttpClient c = new RawHttpClient(lb)) {
