@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lb.core.testing.Await;
 import dev.lb.core.testing.FreePort;
+import dev.lb.core.testing.Socat;
 import dev.lb.server.testing.NamedBackends;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -188,15 +189,7 @@ class RuntimeApiTrafficTest {
     }
 
     private String socat(String command) throws Exception {
-        Process p = new ProcessBuilder("socat", "-t", "5", "stdio", "UNIX-CONNECT:" + socket)
-                .redirectErrorStream(true).start();
-        p.getOutputStream().write((command + "\n").getBytes(StandardCharsets.UTF_8));
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(10, TimeUnit.SECONDS), "socat did not finish");
-        assertEquals(0, p.exitValue(), "socat failed: " + out);
-        assertTrue(out.endsWith("\n"), "HAProxy ends each answer with an empty line: '" + out + "'");
-        return out.substring(0, out.length() - 1);
+        return Socat.ask(socket, command);
     }
 
     /** Clients sending requests back to back, each on its keep-alive connection, counting failures. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lb.core.testing.Socat;
 import dev.lb.admin.AdminFixture;
 import dev.lb.core.table.AdminState;
 import dev.lb.core.table.Server;
@@ -230,20 +231,8 @@ class RuntimeApiTest {
         return socat(socket, command);
     }
 
-    /**
-     * {@code echo COMMAND | socat stdio UNIX-CONNECT:SOCKET}, the way scripts use the stats socket;
-     * the answer without the empty line that ends it.
-     */
     static String socat(Path socket, String command) throws Exception {
-        Process p = new ProcessBuilder("socat", "-t", "5", "stdio", "UNIX-CONNECT:" + socket)
-                .redirectErrorStream(true).start();
-        p.getOutputStream().write((command + "\n").getBytes(StandardCharsets.UTF_8));
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(10, TimeUnit.SECONDS), "socat did not finish");
-        assertEquals(0, p.exitValue(), "socat failed: " + out);
-        assertTrue(out.endsWith("\n"), "HAProxy ends each answer with an empty line: '" + out + "'");
-        return out.substring(0, out.length() - 1);
+        return Socat.ask(socket, command);
     }
 
     private static String read(InputStream in, int n) throws IOException {

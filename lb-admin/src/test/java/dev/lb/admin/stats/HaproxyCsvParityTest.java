@@ -3,6 +3,7 @@ package dev.lb.admin.stats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lb.core.testing.ExternalProcess;
 import dev.lb.core.testing.FreePort;
 import dev.lb.core.testing.Await;
 import dev.lb.core.config.ConfigText;

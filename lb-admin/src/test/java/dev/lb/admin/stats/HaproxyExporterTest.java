@@ -5,6 +5,7 @@ import static dev.lb.admin.stats.StatsText.sample;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lb.core.testing.ExternalProcess;
 import dev.lb.core.testing.FreePort;
 import dev.lb.core.testing.Await;
 import dev.lb.admin.StatsPage;

@@ -1,4 +1,4 @@
-package dev.lb.admin.stats;
+package dev.lb.core.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** A Debian tool started by a test (haproxy, the exporter), its output in a log file, stopped on close. */
-final class ExternalProcess implements AutoCloseable {
+public final class ExternalProcess implements AutoCloseable {
 
     private final Process process;
     private final Path log;
@@ -20,7 +20,7 @@ final class ExternalProcess implements AutoCloseable {
         this.log = log;
     }
 
-    static ExternalProcess start(Path dir, List<String> command) {
+    public static ExternalProcess start(Path dir, List<String> command) {
         String name = Path.of(command.get(0)).getFileName().toString();
         Path log = dir.resolve(name + ".log");
         try {
@@ -33,12 +33,12 @@ final class ExternalProcess implements AutoCloseable {
         }
     }
 
-    boolean alive() {
+    public boolean alive() {
         return process.isAlive();
     }
 
     /** What the process printed so far, for failure messages. */
-    String log() {
+    public String log() {
         try {
             return name + " log: " + Files.readString(log);
         } catch (IOException e) {

@@ -1,6 +1,7 @@
 package dev.lb.server.testing;
 
 import dev.lb.core.testing.Await;
+import dev.lb.core.testing.ExternalProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -8,7 +9,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
 
 /**
  * Debian's real {@code haproxy}, started in the foreground ({@code -db}) on a configuration a test
@@ -16,45 +17,36 @@ import java.util.concurrent.TimeUnit;
  */
 public final class HaproxyProcess implements AutoCloseable {
 
-    private final Process process;
-    private final Path log;
+    private final ExternalProcess process;
 
-    private HaproxyProcess(Process process, Path log) {
+    private HaproxyProcess(ExternalProcess process) {
         this.process = process;
-        this.log = log;
     }
 
     /** Writes {@code config} to {@code dir}, starts haproxy on it and waits for {@code port}. */
     public static HaproxyProcess start(Path dir, String config, InetSocketAddress waitFor) {
+        Path cfg = dir.resolve("haproxy.cfg");
         try {
-            Path cfg = dir.resolve("haproxy.cfg");
             Files.writeString(cfg, config);
-            Path log = dir.resolve("haproxy.log");
-            Process p = new ProcessBuilder("haproxy", "-db", "-f", cfg.toString())
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            HaproxyProcess h = new HaproxyProcess(p, log);
-            try {
-                Await.until("haproxy listening on " + waitFor, Duration.ofSeconds(15),
-                        () -> !p.isAlive() || accepts(waitFor));
-                if (!p.isAlive()) {
-                    throw new IllegalStateException("haproxy exited " + p.exitValue() + ": " + h.log());
-                }
-            } catch (RuntimeException | AssertionError e) {
-                h.close();
-                throw e;
-            }
-            return h;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start haproxy (is Debian's haproxy installed?)", e);
+            throw new UncheckedIOException(e);
         }
+        ExternalProcess p = ExternalProcess.start(dir, List.of("haproxy", "-db", "-f", cfg.toString()));
+        try {
+            Await.until("haproxy listening on " + waitFor, Duration.ofSeconds(15),
+                    () -> !p.alive() || accepts(waitFor));
+            if (!p.alive()) {
+                throw new IllegalStateException("haproxy exited: " + p.log());
+            }
+        } catch (RuntimeException | AssertionError e) {
+            p.close();
+            throw e;
+        }
+        return new HaproxyProcess(p);
     }
 
     public String log() {
-        try {
-            return Files.readString(log);
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
+        return process.log();
     }
 
     static boolean accepts(InetSocketAddress a) {
@@ -68,13 +60,6 @@ public final class HaproxyProcess implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        process.close();
     }
 }
