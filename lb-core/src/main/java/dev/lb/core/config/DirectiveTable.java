@@ -54,6 +54,7 @@ final class DirectiveTable {
         put("bind", FRONT, BindParser::parse);
         put("server", BACK, ServerParser::server);
         put("default-server", BACK_D, ServerParser::defaultServer);
+        put("server-template", BACK, ServerParser::serverTemplate);
         put("http-request", PROXIES, HttpRequestParser::parse);
         put("timeout", ALL, TimeoutDirective::apply);
         put("option", ALL, (d, l) -> OptionDirective.apply(d, l, false));
@@ -82,7 +83,6 @@ final class DirectiveTable {
                 "rspideny"}) {
             notYet(kw, "legacy rsp* directives are not implemented yet ('" + kw + "')");
         }
-        notYet("server-template", "'server-template' (DNS-discovered servers) is not implemented yet");
         notYet("redirect", "'redirect' is not implemented yet");
         notYet("http-response", "'http-response' rules are not implemented yet");
         notYet("http-after-response", "'http-after-response' rules are not implemented yet");

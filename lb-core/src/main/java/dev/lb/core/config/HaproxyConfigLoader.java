@@ -1,5 +1,6 @@
 package dev.lb.core.config;
 
+import dev.lb.core.dns.DnsLookup;
 import dev.lb.core.table.RoutingTable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -48,6 +49,17 @@ public final class HaproxyConfigLoader {
      * forget its active connections or a recent failure.
      */
     public static LoadResult compile(List<ConfigText> texts, RoutingTable previous) throws ConfigException {
-        return new TableCompiler(HostResolver.SYSTEM, System.getenv()).compile(texts, previous);
+        return compile(texts, previous, DnsLookup.NONE);
+    }
+
+    /**
+     * As {@link #compile(List, RoutingTable)}, with the DNS answers known now: servers with
+     * {@code resolvers} and {@code server-template} slots take their addresses from {@code dns},
+     * and the result lists every name they asked for, so that the caller keeps them resolved
+     * and compiles again when an answer changes.
+     */
+    public static LoadResult compile(List<ConfigText> texts, RoutingTable previous, DnsLookup dns)
+            throws ConfigException {
+        return new TableCompiler(HostResolver.SYSTEM, System.getenv(), dns).compile(texts, previous);
     }
 }

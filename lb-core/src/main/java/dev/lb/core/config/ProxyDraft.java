@@ -56,8 +56,12 @@ final class ProxyDraft {
     /** Whether this section's own lines (not its defaults) name a default backend. */
     boolean ownDefaultBackend;
 
+    /** Answers for servers named by DNS ({@code resolvers}, {@code server-template}). */
+    final DnsContext dns;
+
     ProxyDraft(Section section, ProxySettings settings, Problems problems, AddressParser addresses,
-            Map<String, Userlist> userlists) {
+            Map<String, Userlist> userlists, DnsContext dns) {
+        this.dns = dns;
         this.acls = new AclRegistry(userlists);
         this.section = section;
         this.settings = settings;

@@ -1,6 +1,10 @@
 package dev.lb.core.config;
 
+import dev.lb.core.dns.DnsAnswer;
+import dev.lb.core.dns.DnsQuery;
+import dev.lb.core.dns.DnsTarget;
 import dev.lb.core.table.Server;
+import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -10,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * {@code server NAME ADDR:PORT [options]} and {@code default-server [options]} (configuration
@@ -23,8 +28,6 @@ final class ServerParser {
 
     /** Options that change the connection and that lb does not implement yet, with the reason. */
     private static final Map<String, String> NOT_YET = Map.ofEntries(
-            Map.entry("resolvers", "DNS-resolved servers ('resolvers') are not implemented yet"),
-            Map.entry("init-addr", "'init-addr' (run-time DNS resolution) is not implemented yet"),
             Map.entry("send-proxy-v2-ssl", "PROXY protocol to servers is not implemented yet"),
             Map.entry("send-proxy-v2-ssl-cn", "PROXY protocol to servers is not implemented yet"),
             Map.entry("ssl", "TLS to servers ('ssl') is not implemented yet"),
@@ -43,7 +46,7 @@ final class ServerParser {
     private static final Set<String> IGNORED_WITH_ARGUMENT = Set.of("id", "slowstart", "observe",
             "on-error", "on-marked-down", "on-marked-up", "error-limit", "weight-ratio", "pool-max-conn",
             "pool-low-conn", "pool-purge-delay", "max-reuse", "tfo", "log-proto", "check-proto",
-            "check-sni", "agent-port", "agent-inter", "agent-addr", "agent-send");
+            "check-sni", "agent-port", "agent-inter", "agent-addr", "agent-send", "resolve-net");
 
     private static final Set<String> IGNORED_FLAGS = Set.of("non-stick", "stick", "no-tfo", "check-send-proxy",
             "no-check-ssl", "no-ssl", "allow-0rtt", "ws");
@@ -61,27 +64,200 @@ final class ServerParser {
         if (!d.serverNames.add(name)) {
             d.problems.error(line, "backend '" + d.name() + "' already has a server named '" + name + "'");
         }
-        Optional<InetSocketAddress> address = d.addresses.server(addr, line);
         List<String> options = new ArrayList<>(d.settings.defaultServer);
         options.addAll(line.from(3));
+        String resolvers = resolvers(options);
+        Optional<InetSocketAddress> address;
+        if (resolvers != null && DnsName.of(addr).isPresent()) {
+            // Resolved at run time: the address is the current answer's, and stays the one this
+            // server had while the answer still holds it (HAProxy keeps it too).
+            DnsName n = DnsName.of(addr).get();
+            if (!checkDnsName(d, line, n, resolvers, true)) {
+                return;
+            }
+            List<InetSocketAddress> answer = answer(d, n, resolvers);
+            InetSocketAddress before = d.dns.previousAddress(d.name(), name);
+            address = before != null && answer.contains(before) ? Optional.of(before) : answer.stream().findFirst();
+        } else {
+            address = d.addresses.server(addr, line);
+        }
         Server.Builder b = Server.builder(name, address.orElse(new InetSocketAddress(0)));
-        boolean ok = options(b, options, line, d.problems, d.addresses);
+        boolean ok = options(b, options, line, d.problems, d.addresses, d.dns);
         if (ok && address.isPresent()) {
             d.servers.add(b.build());
         }
     }
 
+    /**
+     * {@code server-template PREFIX NUM|FIRST-LAST FQDN[:PORT] [options]}: up to NUM servers named
+     * PREFIX1..PREFIXn, filled from the name's current records. A slot keeps its address while
+     * the answer holds it; free slots take the new addresses in order; slots without a record
+     * are left out (HAProxy shows them in maintenance). Without a {@code resolvers} option the
+     * name is asked of {@code lb.dns.servers}.
+     */
+    static void serverTemplate(ProxyDraft d, ConfigLine line) {
+        Arguments args = new Arguments(line, d.problems);
+        String prefix = args.word(1, "a prefix, a number of servers and an address");
+        String count = args.word(2, "a number of servers (or a range such as 1-5) after the prefix");
+        String addr = args.word(3, "a host name such as web.service.consul:8080 after the number of servers");
+        if (prefix == null || count == null || addr == null) {
+            return;
+        }
+        int first = 1;
+        int last;
+        String[] range = count.split("-", 2);
+        OptionalInt a = args.integer(range[0], "server-template number", 1, 10000);
+        OptionalInt z = range.length == 2 ? args.integer(range[1], "server-template range end", 1, 10000)
+                : OptionalInt.empty();
+        if (a.isEmpty() || (range.length == 2 && z.isEmpty())) {
+            return;
+        }
+        if (range.length == 2) {
+            first = a.getAsInt();
+            last = z.getAsInt();
+            if (last < first) {
+                d.problems.error(line, "server-template range '" + count + "' ends before it starts");
+                return;
+            }
+        } else {
+            last = a.getAsInt();
+        }
+        Optional<DnsName> n = DnsName.of(addr);
+        if (n.isEmpty()) {
+            d.problems.error(line, "server-template address '" + addr + "' must be a host name (with a port "
+                    + "unless it is an SRV name such as _web._tcp.service.consul)");
+            return;
+        }
+        List<String> options = new ArrayList<>(d.settings.defaultServer);
+        options.addAll(line.from(4));
+        String resolvers = resolvers(options);
+        if (resolvers == null) {
+            resolvers = DnsQuery.DEFAULT;
+        }
+        if (!checkDnsName(d, line, n.get(), resolvers, false)) {
+            return;
+        }
+        Server.Builder check = Server.builder(prefix + first, new InetSocketAddress(0));
+        if (!options(check, options, line, d.problems, d.addresses, d.dns)) {
+            return;
+        }
+        List<InetSocketAddress> answer = new ArrayList<>(answer(d, n.get(), resolvers));
+        Map<Integer, InetSocketAddress> slots = new TreeMap<>();
+        for (int i = first; i <= last; i++) {
+            if (!d.serverNames.add(prefix + i)) {
+                d.problems.error(line, "backend '" + d.name() + "' already has a server named '" + prefix + i + "'");
+                return;
+            }
+            InetSocketAddress before = d.dns.previousAddress(d.name(), prefix + i);
+            if (before != null && answer.remove(before)) {
+                slots.put(i, before);
+            }
+        }
+        for (int i = first; i <= last && !answer.isEmpty(); i++) {
+            if (!slots.containsKey(i)) {
+                slots.put(i, answer.remove(0));
+            }
+        }
+        Problems quiet = new Problems();
+        for (Map.Entry<Integer, InetSocketAddress> slot : slots.entrySet()) {
+            Server.Builder b = Server.builder(prefix + slot.getKey(), slot.getValue());
+            options(b, options, line, quiet, d.addresses, d.dns);
+            d.servers.add(b.build());
+        }
+    }
+
+    /** A DNS name with an optional port, as written on a server line. */
+    record DnsName(String host, int port) {
+
+        /** The host and port, unless the host is an IP literal (or the text is malformed). */
+        static Optional<DnsName> of(String text) {
+            if (text.startsWith("[") || text.contains("@") || text.startsWith("/")) {
+                return Optional.empty();
+            }
+            String host = text;
+            int port = 0;
+            int colon = text.lastIndexOf(':');
+            if (colon >= 0) {
+                if (colon != text.indexOf(':')) {
+                    return Optional.empty(); // an IPv6 literal
+                }
+                host = text.substring(0, colon);
+                try {
+                    port = Integer.parseInt(text.substring(colon + 1));
+                } catch (NumberFormatException e) {
+                    port = -1;
+                }
+            }
+            if (host.isEmpty() || NetUtil.createByteArrayFromIpAddressString(host) != null) {
+                return Optional.empty();
+            }
+            return Optional.of(new DnsName(host, port));
+        }
+    }
+
+    private static boolean checkDnsName(ProxyDraft d, ConfigLine line, DnsName n, String resolvers,
+            boolean single) {
+        if (!d.dns.hasSection(resolvers)) {
+            d.problems.error(line, "no resolvers section named '" + resolvers + "'");
+            return false;
+        }
+        if (n.port() < 0 || n.port() > 65535) {
+            d.problems.error(line, "invalid port in '" + n.host() + ":" + n.port() + "' (expected 1 to 65535)");
+            return false;
+        }
+        if (n.port() == 0 && !n.host().startsWith("_")) {
+            d.problems.error(line, "server address '" + n.host() + "' has no port (only SRV names such as "
+                    + "_web._tcp.service.consul carry their ports)");
+            return false;
+        }
+        if (!n.host().matches("[A-Za-z0-9_.-]+")) {
+            d.problems.error(line, "'" + n.host() + "' is not a valid DNS name");
+            return false;
+        }
+        return true;
+    }
+
+    /** The addresses the name resolves to now, with the configured port unless SRV gives one. */
+    private static List<InetSocketAddress> answer(ProxyDraft d, DnsName n, String resolvers) {
+        DnsAnswer a = d.dns.answer(new DnsQuery(resolvers, n.host()));
+        if (a == null) {
+            return List.of();
+        }
+        List<InetSocketAddress> out = new ArrayList<>();
+        for (DnsTarget t : a.targets()) {
+            int port = t.port() != 0 ? t.port() : n.port();
+            if (port > 0) {
+                InetSocketAddress s = new InetSocketAddress(t.address(), port);
+                if (!out.contains(s)) {
+                    out.add(s);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The last {@code resolvers NAME} of the options (default-server's first, then the line's). */
+    private static String resolvers(List<String> options) {
+        String name = null;
+        for (int i = 0; i + 1 < options.size(); i++) {
+            if (options.get(i).equals("resolvers")) {
+                name = options.get(i + 1);
+            }
+        }
+        return name;
+    }
+
     static void defaultServer(ProxyDraft d, ConfigLine line) {
         // Checked now so that a bad default-server is reported once, at its own line.
         Server.Builder scratch = Server.builder("default-server", new InetSocketAddress(0));
-        if (options(scratch, line.from(1), line, d.problems, d.addresses)) {
+        if (options(scratch, line.from(1), line, d.problems, d.addresses, d.dns)) {
             d.settings.defaultServer.addAll(line.from(1));
         }
     }
 
     /** Applies options in order; false after an error. */
     private static boolean options(Server.Builder b, List<String> options, ConfigLine line, Problems problems,
-            AddressParser addresses) {
+            AddressParser addresses, DnsContext dns) {
         Arguments args = new Arguments(line, problems);
         boolean ok = true;
         for (int i = 0; i < options.size(); i++) {
@@ -148,6 +324,26 @@ final class ServerParser {
                     OptionalInt p = args.integer(next, "check port", 1, 65535);
                     p.ifPresent(b::checkPort);
                     ok &= p.isPresent();
+                    i++;
+                }
+                case "resolvers" -> {
+                    if (next == null) {
+                        problems.error(line, "server option 'resolvers' expects the name of a resolvers section");
+                        return false;
+                    }
+                    if (!dns.hasSection(next)) {
+                        problems.error(line, "no resolvers section named '" + next + "'");
+                        return false;
+                    }
+                    i++;
+                }
+                case "init-addr", "resolve-prefer", "resolve-opts" -> {
+                    // lb never refuses to start over a name it cannot resolve yet (HAProxy's
+                    // 'init-addr none'): the server joins once DNS answers.
+                    if (next == null) {
+                        problems.error(line, "server option '" + opt + "' expects an argument");
+                        return false;
+                    }
                     i++;
                 }
                 case "addr" -> {

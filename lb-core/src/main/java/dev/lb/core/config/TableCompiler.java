@@ -1,6 +1,7 @@
 package dev.lb.core.config;
 
 import dev.lb.core.action.HttpRequestAction;
+import dev.lb.core.dns.DnsLookup;
 import dev.lb.core.action.TcpRequestRule;
 import dev.lb.core.match.Condition;
 import dev.lb.core.match.Conditions;
@@ -34,10 +35,16 @@ final class TableCompiler {
 
     private final HostResolver resolver;
     private final Map<String, String> environment;
+    private final DnsLookup dns;
 
     TableCompiler(HostResolver resolver, Map<String, String> environment) {
+        this(resolver, environment, DnsLookup.NONE);
+    }
+
+    TableCompiler(HostResolver resolver, Map<String, String> environment, DnsLookup dns) {
         this.resolver = resolver;
         this.environment = environment;
+        this.dns = dns;
     }
 
     LoadResult compile(List<ConfigText> texts) throws ConfigException {
@@ -52,7 +59,8 @@ final class TableCompiler {
         Problems problems = new Problems();
         List<Section> sections = new ConfigReader(new ConfigEnvironment(environment), problems).read(texts);
         Map<String, Userlist> userlists = Userlists.read(sections, problems);
-        List<ProxyDraft> proxies = readProxies(sections, userlists, problems);
+        DnsContext dnsContext = new DnsContext(dns, ResolversSections.read(sections, problems), previous);
+        List<ProxyDraft> proxies = readProxies(sections, userlists, dnsContext, problems);
         checkNames(proxies, problems);
         Map<String, Backend> backends = new LinkedHashMap<>();
         Map<String, ProxyDraft> backendDrafts = new HashMap<>();
@@ -111,7 +119,7 @@ final class TableCompiler {
         }
         List<String> sources = texts.stream().map(ConfigText::name).toList();
         return new LoadResult(new RoutingTable(0, sources, frontends, List.copyOf(backends.values()), stats),
-                inFileOrder(problems.warnings(), texts));
+                inFileOrder(problems.warnings(), texts), dnsContext.asked(), dnsContext.sections());
     }
 
     /**
@@ -128,7 +136,7 @@ final class TableCompiler {
 
     /** Applies every section in order; returns the proxies with their defaults applied. */
     private List<ProxyDraft> readProxies(List<Section> sections, Map<String, Userlist> userlists,
-            Problems problems) {
+            DnsContext dnsContext, Problems problems) {
         AddressParser addresses = new AddressParser(resolver, problems);
         ProxySettings lastDefaults = new ProxySettings();
         Map<String, ProxySettings> namedDefaults = new HashMap<>();
@@ -151,7 +159,7 @@ final class TableCompiler {
                             base = new ProxySettings();
                         }
                     }
-                    ProxyDraft d = new ProxyDraft(s, base.copy(), problems, addresses, userlists);
+                    ProxyDraft d = new ProxyDraft(s, base.copy(), problems, addresses, userlists, dnsContext);
                     for (ConfigLine line : s.body()) {
                         DirectiveTable.apply(d, line);
                     }
@@ -165,10 +173,8 @@ final class TableCompiler {
                         proxies.add(d);
                     }
                 }
-                case RESOLVERS -> problems.warn(s.header(), "resolvers section '" + s.name()
-                        + "' is read but not used: DNS-resolved servers are not implemented yet");
-                case USERLIST -> {
-                    // Read by Userlists before the proxies, which may name a userlist declared later.
+                case RESOLVERS, USERLIST -> {
+                    // Read before the proxies, which may name a section declared later.
                 }
                 default -> problems.error(s.header(),
                         "'" + s.kind().keyword() + "' sections are not implemented yet");
