@@ -6,14 +6,15 @@ import java.util.Locale;
  * A name the table needs resolved: its A and AAAA records, or its SRV records when the name
  * is a service name ({@code _svc._tcp.example}).
  *
- * @param resolvers the haproxy.cfg {@code resolvers} section to ask, or {@link #DEFAULT} for
- *        {@code lb.dns.servers} (the system resolvers when that is unset)
+ * @param resolvers the haproxy.cfg {@code resolvers} section to ask; {@link #DEFAULT} ("default",
+ *        HAProxy's implicit section) is {@code lb.dns.servers}, the system resolvers when unset,
+ *        unless a file declares its own {@code resolvers default}
  * @param name the host or service name, lower case, without a trailing dot
  */
 public record DnsQuery(String resolvers, String name) {
 
-    /** The resolvers of {@code lb.dns.servers}. */
-    public static final String DEFAULT = "";
+    /** The resolvers of {@code lb.dns.servers}: HAProxy's implicit section {@code default}. */
+    public static final String DEFAULT = "default";
 
     public DnsQuery {
         name = name.toLowerCase(Locale.ROOT);
@@ -29,6 +30,7 @@ public record DnsQuery(String resolvers, String name) {
 
     @Override
     public String toString() {
-        return (srv() ? "SRV " : "A/AAAA ") + name + (resolvers.isEmpty() ? "" : " (resolvers " + resolvers + ")");
+        return (srv() ? "SRV " : "A/AAAA ") + name
+                + (resolvers.equals(DEFAULT) ? "" : " (resolvers " + resolvers + ")");
     }
 }

@@ -1,0 +1,367 @@
+package dev.lb.discovery.etcd;
+
+import dev.lb.core.config.ConfigProblem;
+import dev.lb.core.config.ConfigText;
+import dev.lb.core.dns.DnsAnswer;
+import dev.lb.core.dns.DnsLookup;
+import dev.lb.core.dns.DnsQuery;
+import dev.lb.core.dns.DnsTarget;
+import io.netty.util.NetUtil;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Turns the confd key layout under {@code /haproxy-<id>/} (SPEC section 5) into haproxy.cfg
+ * text, the same text a confd template would have rendered, so that it is compiled and checked
+ * with the files by the one compiler. A service that lacks a key is reported and left out; a
+ * service whose value turns invalid keeps the version last rendered from valid values (a typo
+ * in {@code etcdctl put} never takes a working route away). Not thread-safe: the pipeline calls
+ * it from its one thread.
+ */
+public final class EtcdServices {
+
+    /** The named defaults every generated section uses, so that no file's defaults leak in. */
+    static final String DEFAULTS = "lb-etcd";
+    /** The frontend on lb.http.bind that routes the HTTP services. */
+    public static final String HTTP_FRONTEND = "http-in";
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+");
+    private static final Pattern DOMAIN = Pattern.compile("[A-Za-z0-9*_-][A-Za-z0-9_.-]*");
+    private static final Set<String> BALANCE = Set.of("roundrobin", "leastconn", "source", "first");
+
+    /** What the keys render to. */
+    public record Rendered(ConfigText text, Set<DnsQuery> dnsQueries, List<ConfigProblem> problems,
+            Map<String, String> certificates, int httpServices, int tcpServices) {
+    }
+
+    /** One service's generated lines, kept to stand in while its keys are invalid. */
+    private record Fragment(String rule, String sortKey, String backend) {
+    }
+
+    private final String prefix;
+    private final InetSocketAddress httpBind;
+    private final Map<String, Fragment> lastGoodHttp = new HashMap<>();
+    private final Map<String, String> lastGoodTcp = new HashMap<>();
+
+    /**
+     * @param prefix the watched prefix, e.g. {@code /haproxy-haproxy-1}, for problem locations
+     * @param httpBind lb.http.bind: the HTTP services' listener; TCP services bind its host
+     */
+    public EtcdServices(String prefix, InetSocketAddress httpBind) {
+        this.prefix = prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix;
+        this.httpBind = httpBind;
+    }
+
+    /** The text's name in problem reports and in the table's sources. */
+    public String sourceName() {
+        return "etcd:" + prefix;
+    }
+
+    /** Renders {@code keys} (relative to the prefix) with the DNS answers known now. */
+    public Rendered render(SortedMap<String, String> keys, long revision, DnsLookup dns) {
+        Map<String, Map<String, String>> http = group(keys, "services/");
+        Map<String, Map<String, String>> tcp = group(keys, "tcp-services/");
+        Map<String, String> certs = new TreeMap<>();
+        keys.forEach((k, v) -> {
+            if (k.startsWith("certs/") && k.length() > "certs/".length()) {
+                certs.put(k.substring("certs/".length()), v);
+            }
+        });
+        List<ConfigProblem> problems = new ArrayList<>();
+        Set<DnsQuery> queries = new LinkedHashSet<>();
+        StringBuilder out = new StringBuilder();
+        out.append("# rendered by lb from etcd ").append(prefix).append("/ at revision ").append(revision)
+                .append('\n');
+        out.append("defaults ").append(DEFAULTS).append('\n')
+                .append("    mode http\n")
+                .append("    timeout connect 5s\n")
+                .append("    timeout client 50s\n")
+                .append("    timeout server 50s\n")
+                .append("    option forwardfor\n");
+
+        List<Fragment> fragments = new ArrayList<>();
+        lastGoodHttp.keySet().retainAll(http.keySet());
+        for (Map.Entry<String, Map<String, String>> e : http.entrySet()) {
+            Fragment f = httpService(e.getKey(), e.getValue(), dns, queries, problems);
+            if (f != null) {
+                fragments.add(f);
+            }
+        }
+        fragments.sort(Comparator.comparing(Fragment::sortKey));
+        out.append("frontend ").append(HTTP_FRONTEND).append(" from ").append(DEFAULTS).append('\n')
+                .append("    bind ").append(bindText(httpBind)).append('\n');
+        fragments.forEach(f -> out.append(f.rule()));
+        fragments.forEach(f -> out.append(f.backend()));
+
+        lastGoodTcp.keySet().retainAll(tcp.keySet());
+        Map<Integer, String> ports = new HashMap<>();
+        int tcpCount = 0;
+        for (Map.Entry<String, Map<String, String>> e : tcp.entrySet()) {
+            String section = tcpService(e.getKey(), e.getValue(), dns, queries, problems, ports);
+            if (section != null) {
+                out.append(section);
+                tcpCount++;
+            }
+        }
+        return new Rendered(new ConfigText(sourceName(), out.toString()), queries, problems, certs,
+                fragments.size(), tcpCount);
+    }
+
+    private static Map<String, Map<String, String>> group(SortedMap<String, String> keys, String root) {
+        Map<String, Map<String, String>> out = new TreeMap<>();
+        for (Map.Entry<String, String> e : keys.subMap(root, root + Character.MAX_VALUE).entrySet()) {
+            String rest = e.getKey().substring(root.length());
+            int slash = rest.indexOf('/');
+            if (slash <= 0) {
+                continue;
+            }
+            out.computeIfAbsent(rest.substring(0, slash), s -> new TreeMap<>())
+                    .put(rest.substring(slash + 1), e.getValue().trim());
+        }
+        return out;
+    }
+
+    private Fragment httpService(String svc, Map<String, String> k, DnsLookup dns, Set<DnsQuery> queries,
+            List<ConfigProblem> problems) {
+        String where = "services/" + svc;
+        if (!NAME.matcher(svc).matches()) {
+            problems.add(problem(where, "service name '" + svc + "' may only hold letters, digits, '-', '_' "
+                    + "and '.'; skipped"));
+            return null;
+        }
+        String domain = k.get("domain");
+        String urlBeg = k.get("url_beg");
+        if (k.get("port") == null || (domain == null && urlBeg == null)) {
+            problems.add(problem(where, "incomplete service: it needs 'port' and 'domain' or 'url_beg'"
+                    + " (has " + String.join(", ", k.keySet()) + "); skipped"));
+            return null;
+        }
+        List<ConfigProblem> mine = new ArrayList<>();
+        int port = port(k.get("port"), where + "/port", mine);
+        String balance = balance(k.get("balance"), where + "/balance", mine);
+        List<String> domains = new ArrayList<>();
+        if (domain != null) {
+            for (String d : domain.split("[,\\s]+")) {
+                if (d.isEmpty()) {
+                    continue;
+                }
+                if (!DOMAIN.matcher(d).matches()) {
+                    mine.add(problem(where + "/domain", "'" + d + "' is not a host name"));
+                }
+                String lower = d.toLowerCase(Locale.ROOT);
+                domains.add(lower);
+                domains.add(lower + ":80");
+                domains.add(lower + ":443");
+            }
+        }
+        boolean strip = !"false".equalsIgnoreCase(k.getOrDefault("strip", "true"));
+        if (urlBeg != null && (!urlBeg.startsWith("/") || urlBeg.chars().anyMatch(c -> c <= ' '))) {
+            mine.add(problem(where + "/url_beg", "'" + urlBeg + "' must be a path starting with '/'"));
+        }
+        String servers = servers(svc, k, port, where, dns, queries, mine);
+        if (!mine.isEmpty()) {
+            problems.addAll(mine);
+            Fragment last = lastGoodHttp.get(svc);
+            if (last != null) {
+                problems.add(problem(where, "keeps serving its last valid settings"));
+            }
+            return last;
+        }
+        StringBuilder cond = new StringBuilder();
+        if (!domains.isEmpty()) {
+            cond.append(" { hdr(host) -i ").append(String.join(" ", domains)).append(" }");
+        }
+        if (urlBeg != null) {
+            cond.append(" { path_beg ").append(urlBeg).append(" }");
+        }
+        StringBuilder backend = new StringBuilder();
+        backend.append("backend ").append(svc).append(" from ").append(DEFAULTS).append('\n')
+                .append("    balance ").append(balance).append('\n');
+        if (urlBeg != null && strip && !urlBeg.equals("/")) {
+            // As the confd template's reqrep did: /api/users reaches the service as /users.
+            String p = urlBeg.endsWith("/") ? urlBeg.substring(0, urlBeg.length() - 1) : urlBeg;
+            backend.append("    http-request replace-path ^").append(regexQuote(p)).append("/?(.*)$ /\\1\n");
+        }
+        backend.append(servers);
+        // Longer prefixes first (a service without url_beg has the empty prefix); at equal
+        // prefixes a service that also names the host comes before one that does not.
+        int len = urlBeg == null ? 0 : urlBeg.length();
+        String sortKey = String.format("%08d", 99_999_999 - len) + (domains.isEmpty() ? 1 : 0) + svc;
+        Fragment f = new Fragment("    use_backend " + svc + " if" + cond + "\n", sortKey, backend.toString());
+        lastGoodHttp.put(svc, f);
+        return f;
+    }
+
+    private String tcpService(String svc, Map<String, String> k, DnsLookup dns, Set<DnsQuery> queries,
+            List<ConfigProblem> problems, Map<Integer, String> ports) {
+        String where = "tcp-services/" + svc;
+        if (!NAME.matcher(svc).matches()) {
+            problems.add(problem(where, "service name '" + svc + "' may only hold letters, digits, '-', '_' "
+                    + "and '.'; skipped"));
+            return null;
+        }
+        if (k.get("external_port") == null || k.get("internal_port") == null) {
+            problems.add(problem(where, "incomplete TCP service: it needs 'external_port' and 'internal_port'"
+                    + " (has " + String.join(", ", k.keySet()) + "); skipped"));
+            return null;
+        }
+        List<ConfigProblem> mine = new ArrayList<>();
+        int external = port(k.get("external_port"), where + "/external_port", mine);
+        int internal = port(k.get("internal_port"), where + "/internal_port", mine);
+        String balance = balance(k.get("balance"), where + "/balance", mine);
+        String servers = servers(svc, k, internal, where, dns, queries, mine);
+        if (mine.isEmpty() && external == httpBind.getPort()) {
+            mine.add(problem(where + "/external_port", external + " is lb.http.bind's port"));
+        }
+        String section;
+        if (mine.isEmpty()) {
+            section = "listen tcp-" + svc + " from " + DEFAULTS + "\n"
+                    + "    mode tcp\n"
+                    + "    bind " + bindText(new InetSocketAddress(httpBind.getAddress(), external)) + "\n"
+                    + "    balance " + balance + "\n"
+                    + servers;
+            lastGoodTcp.put(svc, section);
+        } else {
+            problems.addAll(mine);
+            section = lastGoodTcp.get(svc);
+            if (section == null) {
+                return null;
+            }
+            problems.add(problem(where, "keeps serving its last valid settings"));
+            external = Integer.parseInt(section.substring(section.indexOf("bind ")).split("[:\\s]")[2]);
+        }
+        String other = ports.putIfAbsent(external, svc);
+        if (other != null) {
+            problems.add(problem(where + "/external_port", "port " + external + " is already taken by "
+                    + "tcp-services/" + other + "; skipped"));
+            return null;
+        }
+        return section;
+    }
+
+    /**
+     * The server lines: {@code servers/<id>} as {@code host:port} or {@code host} (then the
+     * service's port), or, without any, every address the service's own name resolves to.
+     */
+    private String servers(String svc, Map<String, String> k, int port, String where, DnsLookup dns,
+            Set<DnsQuery> queries, List<ConfigProblem> problems) {
+        StringBuilder out = new StringBuilder();
+        boolean any = false;
+        for (Map.Entry<String, String> e : k.entrySet()) {
+            if (!e.getKey().startsWith("servers/")) {
+                continue;
+            }
+            any = true;
+            String id = e.getKey().substring("servers/".length());
+            String value = e.getValue();
+            if (!NAME.matcher(id).matches()) {
+                problems.add(problem(where + "/" + e.getKey(), "server id '" + id + "' may only hold letters, "
+                        + "digits, '-', '_' and '.'"));
+                continue;
+            }
+            String host = value;
+            int p = port;
+            int colon = value.lastIndexOf(':');
+            boolean v6 = value.startsWith("[") || value.indexOf(':') != colon;
+            if (colon > 0 && (!v6 || value.startsWith("["))) {
+                host = value.substring(0, colon);
+                p = port(value.substring(colon + 1), where + "/" + e.getKey(), problems);
+            }
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            byte[] ip = NetUtil.createByteArrayFromIpAddressString(host);
+            if (ip == null && !DOMAIN.matcher(host).matches()) {
+                problems.add(problem(where + "/" + e.getKey(), "'" + value + "' is not host:port"));
+                continue;
+            }
+            if (p <= 0) {
+                continue;
+            }
+            String addr = (ip != null && ip.length == 16 ? "[" + host + "]" : host) + ":" + p;
+            out.append("    server ").append(id).append(' ').append(addr);
+            if (ip == null) {
+                // A name: resolved and followed at run time, like the services without servers.
+                out.append(" resolvers ").append(DnsQuery.DEFAULT);
+            }
+            out.append('\n');
+        }
+        if (!any && port > 0) {
+            DnsQuery q = new DnsQuery(DnsQuery.DEFAULT, svc);
+            queries.add(q);
+            DnsAnswer a = dns.lookup(q);
+            if (a != null) {
+                Set<String> seen = new LinkedHashSet<>();
+                for (DnsTarget t : a.targets()) {
+                    String addr = addressText(t.address()) + ":" + (t.port() != 0 ? t.port() : port);
+                    if (seen.add(addr)) {
+                        out.append("    server ").append(addr).append(' ').append(addr).append('\n');
+                    }
+                }
+            }
+        }
+        return out.toString();
+    }
+
+    private int port(String text, String where, List<ConfigProblem> problems) {
+        try {
+            int p = Integer.parseInt(text.trim());
+            if (p >= 1 && p <= 65535) {
+                return p;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        problems.add(problem(where, "'" + text + "' is not a port (1 to 65535)"));
+        return -1;
+    }
+
+    private String balance(String text, String where, List<ConfigProblem> problems) {
+        if (text == null || text.isEmpty()) {
+            return "roundrobin";
+        }
+        String b = text.trim().toLowerCase(Locale.ROOT);
+        if (!BALANCE.contains(b)) {
+            problems.add(problem(where, "'" + text + "' is not one of roundrobin, leastconn, source, first"));
+        }
+        return b;
+    }
+
+    private ConfigProblem problem(String key, String message) {
+        return new ConfigProblem("etcd:" + prefix + "/" + key, 0, message);
+    }
+
+    private static String regexQuote(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (char c : s.toCharArray()) {
+            if ("\\^$.|?*+()[]{}".indexOf(c) >= 0) {
+                sb.append('\\');
+            }
+            sb.append(c);
+        }
+        return sb.toString();
+    }
+
+    private static String addressText(InetAddress a) {
+        return a instanceof Inet6Address ? "[" + a.getHostAddress() + "]" : a.getHostAddress();
+    }
+
+    private static String bindText(InetSocketAddress a) {
+        if (a.getAddress() == null || a.getAddress().isAnyLocalAddress()) {
+            return ":" + a.getPort();
+        }
+        return addressText(a.getAddress()) + ":" + a.getPort();
+    }
+}
