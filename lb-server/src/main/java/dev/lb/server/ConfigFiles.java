@@ -12,9 +12,10 @@ import java.util.List;
 
 /**
  * The haproxy.cfg files this process serves: the {@code -f} files in order, or the embedded
- * {@code examples/haproxy.cfg} when none is given.
+ * {@code examples/haproxy.cfg} when none is given and no discovery source is configured (with
+ * one, no {@code -f} means no file: the source's services are the configuration).
  */
-record ConfigFiles(List<Path> paths) {
+record ConfigFiles(List<Path> paths, boolean exampleWhenNone) {
 
     static final String EMBEDDED = "examples/haproxy.cfg";
 
@@ -22,8 +23,12 @@ record ConfigFiles(List<Path> paths) {
         paths = List.copyOf(paths);
     }
 
+    ConfigFiles(List<Path> paths) {
+        this(paths, true);
+    }
+
     boolean embedded() {
-        return paths.isEmpty();
+        return paths.isEmpty() && exampleWhenNone;
     }
 
     /** Reads every file now; a file that cannot be read is a problem naming it. */

@@ -9,7 +9,14 @@ import dev.lb.admin.stats.LiveStats;
 import dev.lb.admin.runtime.RuntimeServer;
 import dev.lb.core.config.ConfigProblem;
 import dev.lb.core.table.RoutingTable;
+import dev.lb.core.dns.DnsQuery;
+import dev.lb.core.dns.ResolversSpec;
 import dev.lb.core.table.TableRef;
+import dev.lb.discovery.SourcePipeline;
+import dev.lb.discovery.SourceState;
+import dev.lb.discovery.dns.DnsWatcher;
+import dev.lb.discovery.etcd.EtcdPart;
+import dev.lb.discovery.etcd.EtcdSource;
 import dev.lb.http.HttpProxy;
 import dev.lb.http.Transport;
 import dev.lb.http.check.HealthChecker;
@@ -22,6 +29,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -42,7 +50,10 @@ public final class LbServer implements AutoCloseable {
     private final Transport transport = Transport.best();
     private final EventLoopGroup workers;
     private final ScheduledExecutorService reloads;
-    private final Reloader reloader;
+    private final SourcePipeline pipeline;
+    private final DnsWatcher dns;
+    private final EtcdPart etcdPart;
+    private volatile EtcdSource etcd;
     private final ListenerManager listeners;
     private final HealthChecker checker;
     private final Instant startedAt = Instant.now();
@@ -64,7 +75,18 @@ public final class LbServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.reloader = new Reloader(new ConfigFiles(config.files()), tables);
+        ConfigFiles files = new ConfigFiles(config.files(), !config.discovery());
+        // One watcher for every name: etcd services, 'server ... resolvers', server-template.
+        this.dns = new DnsWatcher(new ResolversSpec(DnsQuery.DEFAULT, config.dnsServerAddresses(),
+                config.dnsHoldValid(), Duration.ofSeconds(1), 3), () -> changed("DNS answer changed"));
+        List<SourcePipeline.Part> parts = new ArrayList<>();
+        if (config.etcdEndpoints().isEmpty()) {
+            this.etcdPart = null;
+        } else {
+            this.etcdPart = new EtcdPart(config.etcdPrefix(), config.httpBind(), this::etcdState);
+            parts.add(etcdPart);
+        }
+        this.pipeline = new SourcePipeline(tables, files::read, parts, dns, reloads);
         this.listeners = new ListenerManager(tables, transport, workers, new HttpProxy(tables, transport),
                 new TcpProxy(tables, transport, config.tcpSplice() || TcpProxy.spliceByDefault()),
                 config.drainTimeout(), reloads);
@@ -87,8 +109,21 @@ public final class LbServer implements AutoCloseable {
         }
     }
 
+    private SourceState etcdState() {
+        EtcdSource e = etcd;
+        return e != null ? e.state()
+                : new SourceState("etcd " + config.etcdPrefix() + "/", false, 0, "not started yet", null);
+    }
+
+    /** A source or DNS said something changed: one coalesced rebuild on the reload thread. */
+    private void changed(String cause) {
+        if (!reloads.isShutdown()) {
+            pipeline.changed(cause);
+        }
+    }
+
     private void startInternal() throws StartupException {
-        Reloader.Outcome first = reloader.reload("start");
+        SourcePipeline.Outcome first = pipeline.reload("start");
         if (!first.applied()) {
             throw new StartupException(first.errors().stream().map(p -> p.format()).toList());
         }
@@ -103,11 +138,19 @@ public final class LbServer implements AutoCloseable {
         if (!config.files().isEmpty()) {
             try {
                 watcher = new FileWatcher(config.files(), reloads,
-                        () -> reloader.reloadIfChanged("file changed"));
+                        () -> pipeline.reloadIfChanged("file changed"));
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "cannot watch the configuration files (" + e.getMessage()
                         + "); reload with SIGHUP");
             }
+        }
+        if (etcdPart != null) {
+            // Started once the files serve: etcd being down delays nothing (SPEC section 9).
+            etcd = new EtcdSource(config.etcdUris(), config.etcdPrefix(), snapshot -> {
+                etcdPart.update(snapshot.revision(), snapshot.keys());
+                changed("etcd revision " + snapshot.revision());
+            });
+            etcd.start();
         }
         stats = new LiveStats(tables);
         startAdmin(stats);
@@ -154,19 +197,59 @@ public final class LbServer implements AutoCloseable {
     private final class Control implements AdminControl {
         @Override
         public ReloadResult reload(String cause) {
-            Reloader.Outcome o = LbServer.this.reload(cause);
+            SourcePipeline.Outcome o = LbServer.this.reload(cause);
             return new ReloadResult(o.applied() || o.unchanged(), o.version(),
                     o.errors().stream().map(ConfigProblem::format).toList());
         }
 
         @Override
         public AdminStatus status() {
-            Reloader.Outcome o = reloader.last();
+            SourcePipeline.Outcome o = pipeline.last();
             List<String> errors = o == null ? List.of()
                     : o.errors().stream().map(ConfigProblem::format).toList();
             RoutingTable t = tables.get();
-            return new AdminStatus(t.version(), t.sources(), startedAt, reloader.lastAt(), errors);
+            return new AdminStatus(t.version(), sources(t), startedAt, pipeline.lastAt(), errors);
         }
+    }
+
+    /**
+     * The live table's files, then each discovery source with its state and what it skipped:
+     * what the admin page and {@code show info} list as sources.
+     */
+    private List<String> sources(RoutingTable t) {
+        List<String> out = new ArrayList<>();
+        for (String s : t.sources()) {
+            if (!s.startsWith("etcd:")) {
+                out.add(s);
+            }
+        }
+        for (SourceState st : pipeline.states()) {
+            out.add(describe(st));
+        }
+        for (ConfigProblem p : pipeline.sourceProblems()) {
+            out.add("  " + p.format());
+        }
+        return out;
+    }
+
+    private static String describe(SourceState st) {
+        StringBuilder sb = new StringBuilder(st.name()).append(": ")
+                .append(st.connected() ? "connected" : "not connected");
+        if (st.revision() > 0) {
+            sb.append(", revision ").append(st.revision());
+        }
+        if (st.lastChange() != null) {
+            sb.append(", last change ").append(st.lastChange());
+        }
+        if (st.lastError() != null) {
+            sb.append(", last error: ").append(st.lastError());
+        }
+        return sb.toString();
+    }
+
+    /** The discovery sources' states (etcd, DNS), for tests and reporting. */
+    public List<SourceState> sourceStates() {
+        return pipeline.states();
     }
 
     /** The current table holder (read-only use outside the server). */
@@ -192,15 +275,15 @@ public final class LbServer implements AutoCloseable {
         return listeners.connections(address);
     }
 
-    /** The outcome of the latest reload (a start counts), for reporting. */
-    public Reloader.Outcome lastReload() {
-        return reloader.last();
+    /** The outcome of the latest rebuild (a start counts), for reporting. */
+    public SourcePipeline.Outcome lastReload() {
+        return pipeline.last();
     }
 
     /** Re-reads the files now, on the reload thread; waits for the outcome. */
-    public Reloader.Outcome reload(String cause) {
+    public SourcePipeline.Outcome reload(String cause) {
         try {
-            return reloads.submit(() -> reloader.reload(cause)).get();
+            return reloads.submit(() -> pipeline.reload(cause)).get();
         } catch (Exception e) {
             throw new IllegalStateException("reload failed", e);
         }
@@ -233,7 +316,11 @@ public final class LbServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.log(System.Logger.Level.WARNING, "drain did not complete: " + e);
         }
+        if (etcd != null) {
+            etcd.close();
+        }
         reloads.shutdownNow();
+        dns.close();
         checker.close();
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }

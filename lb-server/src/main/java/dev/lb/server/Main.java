@@ -4,7 +4,9 @@ import dev.lb.core.config.ConfigException;
 import dev.lb.core.config.ConfigProblem;
 import dev.lb.core.config.ConfigText;
 import dev.lb.core.config.LoadResult;
+import dev.lb.core.dns.DnsLookup;
 import dev.lb.core.table.RoutingTable;
+import dev.lb.discovery.SourcePipeline;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -117,7 +119,7 @@ public final class Main {
         List<ConfigText> texts = new ConfigFiles(files).read(problems);
         if (problems.isEmpty()) {
             try {
-                LoadResult r = Reloader.validate(texts, RoutingTable.EMPTY);
+                LoadResult r = SourcePipeline.validate(texts, RoutingTable.EMPTY, DnsLookup.NONE);
                 for (ConfigProblem w : r.warnings()) {
                     err.println(w.format().replaceFirst(": ", ": warning: "));
                 }

@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValue;
 import java.io.File;
+import dev.lb.discovery.etcd.EtcdEndpoints;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -64,6 +65,73 @@ public record ProcessConfig(
         return new ProcessConfig(id, files, httpBind, httpsBind, bind, socket, adminAuth, adminRuntimeBind,
                 etcdEndpoints, consulAddress, consulTag, consulHostSuffix, dnsServers, dnsHoldValid,
                 drainTimeout, threads, tcpSplice);
+    }
+
+    /** Whether a discovery source is configured: then no {@code -f} means no file, not the example. */
+    public boolean discovery() {
+        return !etcdEndpoints.isEmpty();
+    }
+
+    /** {@code lb.etcd.endpoints} as URIs (checked at start). */
+    public List<java.net.URI> etcdUris() {
+        return etcdEndpoints.isEmpty() ? List.of() : EtcdEndpoints.parse(String.join(",", etcdEndpoints));
+    }
+
+    /** The etcd prefix of this instance, {@code /haproxy-<id>} (SPEC section 5). */
+    public String etcdPrefix() {
+        return "/haproxy-" + id;
+    }
+
+    /** {@code lb.dns.servers} as addresses, port 53 unless given; empty = the system's resolvers. */
+    public List<InetSocketAddress> dnsServerAddresses() {
+        List<InetSocketAddress> out = new ArrayList<>();
+        for (String s : dnsServers) {
+            out.add(dnsServer(s));
+        }
+        return List.copyOf(out);
+    }
+
+    /** {@code ip}, {@code ip:port}, {@code [v6]:port} or a bare IPv6 address. */
+    static InetSocketAddress dnsServer(String text) {
+        String host = text;
+        int port = 53;
+        if (text.startsWith("[")) {
+            int close = text.indexOf(']');
+            if (close < 0) {
+                throw new IllegalArgumentException("'" + text + "' misses ']'");
+            }
+            host = text.substring(1, close);
+            if (text.length() > close + 1) {
+                if (text.charAt(close + 1) != ':') {
+                    throw new IllegalArgumentException("'" + text + "' must be ip[:port]");
+                }
+                port = dnsPort(text, text.substring(close + 2));
+            }
+        } else if (text.indexOf(':') > 0 && text.indexOf(':') == text.lastIndexOf(':')) {
+            host = text.substring(0, text.indexOf(':'));
+            port = dnsPort(text, text.substring(text.indexOf(':') + 1));
+        }
+        byte[] ip = io.netty.util.NetUtil.createByteArrayFromIpAddressString(host);
+        if (ip == null) {
+            throw new IllegalArgumentException("'" + text + "' is not an IP address (ip[:port])");
+        }
+        try {
+            return new InetSocketAddress(java.net.InetAddress.getByAddress(ip), port);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static int dnsPort(String text, String port) {
+        try {
+            int p = Integer.parseInt(port);
+            if (p >= 1 && p <= 65535) {
+                return p;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new IllegalArgumentException("'" + text + "' has an invalid port");
     }
 
     /** {@code lb.admin.auth} as {@code user:password} pairs (comma or space separated); empty for none. */
@@ -199,11 +267,11 @@ public record ProcessConfig(
                     Path.of(string("lb.admin.socket")),
                     auth("lb.admin.auth"),
                     optionalBind("lb.admin.runtime-bind"),
-                    list("lb.etcd.endpoints"),
+                    etcd("lb.etcd.endpoints"),
                     optional("lb.consul.address"),
                     optional("lb.consul.tag"),
                     optional("lb.consul.host-suffix"),
-                    list("lb.dns.servers"),
+                    dnsServers("lb.dns.servers"),
                     duration("lb.dns.hold-valid"),
                     duration("lb.drain-timeout"),
                     count("lb.threads"),
@@ -252,6 +320,30 @@ public record ProcessConfig(
                 }
             }
             return List.copyOf(out);
+        }
+
+        private List<String> etcd(String key) throws Invalid {
+            List<String> v = list(key);
+            try {
+                if (!v.isEmpty()) {
+                    EtcdEndpoints.parse(String.join(",", v));
+                }
+            } catch (IllegalArgumentException e) {
+                throw bad(key, e.getMessage());
+            }
+            return v;
+        }
+
+        private List<String> dnsServers(String key) throws Invalid {
+            List<String> v = list(key);
+            for (String s : v) {
+                try {
+                    dnsServer(s);
+                } catch (IllegalArgumentException e) {
+                    throw bad(key, e.getMessage());
+                }
+            }
+            return v;
         }
 
         private Duration duration(String key) throws Invalid {

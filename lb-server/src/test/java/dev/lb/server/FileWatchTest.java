@@ -54,10 +54,10 @@ class FileWatchTest {
             Files.writeString(cfg, "frontend broken\n    frobnicate\n");
             Await.until("the broken file rejected", WAIT,
                     () -> lb.lastReload() != null && !lb.lastReload().errors().isEmpty());
-            Reloader.Outcome rejected = lb.lastReload();
+            dev.lb.discovery.SourcePipeline.Outcome rejected = lb.lastReload();
             Files.writeString(dir.resolve("unrelated.txt"), "x");
             Await.until("a re-read after the unrelated change", WAIT, () -> lb.lastReload() != rejected);
-            Reloader.Outcome reread = lb.lastReload();
+            dev.lb.discovery.SourcePipeline.Outcome reread = lb.lastReload();
             assertTrue(reread.unchanged() && reread.errors().isEmpty(),
                     "the same broken text is skipped, not reported again: " + reread);
             Files.writeString(cfg, config(port, "127.0.0.4:9001"));

@@ -68,7 +68,7 @@ class HealthCheckReloadTest {
                 Server before = server(lb, "kept");
 
                 Files.writeString(cfg, config(port, kept));
-                Reloader.Outcome o = lb.reload("test");
+                dev.lb.discovery.SourcePipeline.Outcome o = lb.reload("test");
                 assertTrue(o.applied() || lb.table().backends().get("be").servers().size() == 1,
                         "the reload without 'gone' applies: " + o);
                 Server after = server(lb, "kept");

@@ -69,7 +69,7 @@ class ListenerReloadTest {
                     () -> backends.hits("app") > hits + 0);
 
             write(frontend("kept", kept) + frontend("new", added));
-            Reloader.Outcome outcome = lb.reload("test");
+            dev.lb.discovery.SourcePipeline.Outcome outcome = lb.reload("test");
             assertTrue(outcome.applied(), "reload applied: " + outcome);
 
             assertFalse(accepts(addr(removed)), "removed listener still accepts connections");

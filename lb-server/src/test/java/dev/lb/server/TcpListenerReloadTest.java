@@ -107,7 +107,7 @@ class TcpListenerReloadTest {
                 Await.until("load running", Duration.ofSeconds(20), () -> newOnA.get() >= 20);
 
                 TcpTestSupport.rewrite(cfg, after);
-                Reloader.Outcome outcome = lb.reload("test");
+                dev.lb.discovery.SourcePipeline.Outcome outcome = lb.reload("test");
                 assertTrue(outcome.applied(), "reload applied: " + outcome);
                 reloadedAt.set(System.nanoTime());
 
