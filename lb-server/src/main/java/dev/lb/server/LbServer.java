@@ -109,6 +109,37 @@ public final class LbServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether each source is connected, the table version and whether the latest rebuild was
+     * accepted, on {@code /metrics}: what an alert on a stuck source or a bad render reads.
+     */
+    private void sourceMeters(io.micrometer.core.instrument.MeterRegistry registry) {
+        List<String> names = new ArrayList<>();
+        if (etcdPart != null) {
+            names.add("etcd");
+        }
+        names.add("dns");
+        for (String name : names) {
+            io.micrometer.core.instrument.Gauge.builder("lb.source.connected", () -> pipeline.states().stream()
+                    .filter(st -> st.name().startsWith(name)).allMatch(SourceState::connected) ? 1 : 0)
+                    .tag("source", name)
+                    .description("1 while the discovery source's latest read or watch succeeded")
+                    .register(registry);
+            io.micrometer.core.instrument.Gauge.builder("lb.source.revision", () -> pipeline.states().stream()
+                    .filter(st -> st.name().startsWith(name)).mapToLong(SourceState::revision).max().orElse(0))
+                    .tag("source", name)
+                    .description("etcd revision (or count of DNS answer changes) of the source's latest data")
+                    .register(registry);
+        }
+        io.micrometer.core.instrument.Gauge.builder("lb.table.version", () -> tables.get().version())
+                .description("version of the live routing table").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("lb.reload.last.success", () -> {
+            SourcePipeline.Outcome o = pipeline.last();
+            return o == null || o.errors().isEmpty() ? 1 : 0;
+        }).description("1 when the latest rebuild took every input as it is, 0 when one was refused")
+                .register(registry);
+    }
+
     private SourceState etcdState() {
         EtcdSource e = etcd;
         return e != null ? e.state()
@@ -153,6 +184,7 @@ public final class LbServer implements AutoCloseable {
             etcd.start();
         }
         stats = new LiveStats(tables);
+        sourceMeters(stats.registry());
         startAdmin(stats);
         LOG.log(System.Logger.Level.INFO, "lb " + Main.version() + " serving table version "
                 + tables.get().version()
@@ -245,6 +277,16 @@ public final class LbServer implements AutoCloseable {
             sb.append(", last error: ").append(st.lastError());
         }
         return sb.toString();
+    }
+
+    /** The sources as the admin page lists them: files, then each source's state and problems. */
+    public List<String> adminSources() {
+        return sources(tables.get());
+    }
+
+    /** The names of the PEM bundles stored under etcd's {@code certs/} (not served yet: no TLS). */
+    public java.util.Set<String> storedCertificates() {
+        return etcdPart == null ? java.util.Set.of() : etcdPart.certificates().keySet();
     }
 
     /** The discovery sources' states (etcd, DNS), for tests and reporting. */

@@ -68,6 +68,26 @@ class ProcessConfigTest {
     }
 
     @Test
+    void etcdEndpointsAndDnsServersAreCheckedAtStart() throws Exception {
+        ProcessConfig c = ProcessConfig.load(Optional.empty(), Map.of("ETCD_ENDPOINTS",
+                "etcd-a, 127.0.0.2:2381,https://etcd-c:2379", "DNS_SERVERS", "127.0.0.1:8600,[::1]:53,10.0.0.2",
+                "HAPROXY_ID", "edge-2"));
+        assertEquals(List.of(java.net.URI.create("http://etcd-a:2379"), java.net.URI.create("http://127.0.0.2:2381"),
+                java.net.URI.create("https://etcd-c:2379")), c.etcdUris());
+        assertEquals("/haproxy-edge-2", c.etcdPrefix());
+        assertTrue(c.discovery(), "an etcd endpoint turns the etcd source on");
+        assertEquals(List.of(new InetSocketAddress("127.0.0.1", 8600), new InetSocketAddress("::1", 53),
+                new InetSocketAddress("10.0.0.2", 53)), c.dnsServerAddresses());
+        ProcessConfig.Invalid dns = assertThrows(ProcessConfig.Invalid.class,
+                () -> ProcessConfig.load(Optional.empty(), Map.of("DNS_SERVERS", "dns.example:53")));
+        assertTrue(dns.getMessage().contains("DNS_SERVERS") && dns.getMessage().contains("lb.dns.servers")
+                && dns.getMessage().contains("'dns.example:53' is not an IP address"), dns.getMessage());
+        ProcessConfig.Invalid etcd = assertThrows(ProcessConfig.Invalid.class,
+                () -> ProcessConfig.load(Optional.empty(), Map.of("ETCD_NODE", "etcd:notaport")));
+        assertTrue(etcd.getMessage().contains("lb.etcd.endpoints"), etcd.getMessage());
+    }
+
+    @Test
     void confdSpellingOfTheIdIsAccepted() throws Exception {
         assertEquals("lb-7", ProcessConfig.load(Optional.empty(), Map.of("HAPROXY-ID", "lb-7")).id());
     }

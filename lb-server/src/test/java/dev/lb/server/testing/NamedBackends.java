@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Real HTTP servers on loopback that answer every request with their own name (header
- * {@code X-Backend} and body), so a test can tell which server a proxy picked. Each server
+ * {@code X-Backend} and body, and the path it was asked in {@code X-Path}), so a test can tell
+ * which server a proxy picked. Each server
  * gets its own 127.0.0.x address. A path starting with {@code /slow} is answered after
  * {@link #SLOW}, to keep a request in flight.
  */
@@ -26,9 +27,16 @@ public final class NamedBackends implements AutoCloseable {
 
     /** Starts a server called {@code name}; returns its {@code host:port}. */
     public synchronized String start(String name) {
-        String host = "127.0.0." + nextHost++;
+        return startAt(name, "127.0.0." + nextHost++, 0);
+    }
+
+    /**
+     * Starts a server called {@code name} on {@code host:port} (0 = any free port); returns its
+     * {@code host:port}. For names resolved by DNS, whose servers share one port.
+     */
+    public synchronized String startAt(String name, String host, int port) {
         try {
-            HttpServer s = HttpServer.create(new InetSocketAddress(host, 0), 128);
+            HttpServer s = HttpServer.create(new InetSocketAddress(host, port), 128);
             AtomicLong count = new AtomicLong();
             s.createContext("/", ex -> {
                 count.incrementAndGet();
@@ -42,6 +50,7 @@ public final class NamedBackends implements AutoCloseable {
                 }
                 byte[] body = name.getBytes(StandardCharsets.UTF_8);
                 ex.getResponseHeaders().add("X-Backend", name);
+                ex.getResponseHeaders().add("X-Path", ex.getRequestURI().getRawPath());
                 ex.sendResponseHeaders(200, body.length);
                 ex.getResponseBody().write(body);
                 ex.close();

@@ -1,0 +1,81 @@
+package dev.lb.server.discovery;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.lb.core.testing.FreePort;
+import dev.lb.discovery.testing.EtcdProcess;
+import dev.lb.http.RawHttpClient;
+import dev.lb.server.testing.DiscoveryLb;
+import dev.lb.server.testing.NamedBackends;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * How long an {@code etcdctl put} takes to reach routing: from the moment etcdctl returns to the
+ * first request answered by the new table, over many changes. Prints p50/p99 (and writes them to
+ * {@code target/etcd-propagation.txt}); asserts only that every change arrived. Change counts and
+ * figures: benchmarks/RESULTS.md. {@code -Dlb.propagation.changes=N} runs more changes.
+ */
+class EtcdPropagationTest {
+
+    @RegisterExtension
+    static final EtcdProcess ETCD = new EtcdProcess();
+
+    @Test
+    void everyPutReachesRoutingAndItsDelayIsMeasured() throws Exception {
+        int changes = Integer.getInteger("lb.propagation.changes", 60);
+        try (NamedBackends backends = new NamedBackends()) {
+            int p1 = FreePort.on("127.0.0.40");
+            int p2 = FreePort.on("127.0.0.40");
+            backends.startAt("one", "127.0.0.40", p1);
+            backends.startAt("two", "127.0.0.40", p2);
+            String prefix = "/haproxy-prop/services/p/";
+            ETCD.etcdctl("put", prefix + "servers/1", "127.0.0.40");
+            ETCD.etcdctl("put", prefix + "port", String.valueOf(p1));
+            ETCD.etcdctl("put", prefix + "domain", "p.example");
+            try (DiscoveryLb lb = DiscoveryLb.start("prop", ETCD.endpoint(), null, List.of(), "");
+                    RawHttpClient client = new RawHttpClient(lb.http())) {
+                lb.awaitBackend("p.example", "/", Duration.ofSeconds(10), "one");
+                List<Long> micros = new ArrayList<>();
+                for (int i = 0; i < changes; i++) {
+                    boolean toTwo = i % 2 == 0;
+                    ETCD.etcdctl("put", prefix + "port", String.valueOf(toTwo ? p2 : p1));
+                    long returned = System.nanoTime();
+                    String want = toTwo ? "two" : "one";
+                    long deadline = returned + Duration.ofSeconds(10).toNanos();
+                    while (!want.equals(backend(client))) {
+                        if (System.nanoTime() > deadline) {
+                            throw new AssertionError("change " + i + " did not reach routing in 10 s");
+                        }
+                    }
+                    micros.add((System.nanoTime() - returned) / 1000);
+                }
+                Collections.sort(micros);
+                String line = String.format("etcdctl put -> routed: %d changes, p50 %.1f ms, p90 %.1f ms, "
+                        + "p99 %.1f ms, max %.1f ms", changes, at(micros, 0.50), at(micros, 0.90), at(micros, 0.99),
+                        micros.get(micros.size() - 1) / 1000.0);
+                System.out.println(line);
+                Files.writeString(Path.of("target", "etcd-propagation.txt"), line + "\n");
+                assertEquals(changes, micros.size());
+            }
+        }
+    }
+
+    private static String backend(RawHttpClient client) throws IOException {
+        RawHttpClient.Response r = client.get("/", "p.example");
+        String b = r.header("X-Backend");
+        return b != null ? b : String.valueOf(r.status());
+    }
+
+    private static double at(List<Long> sorted, double q) {
+        int i = (int) Math.ceil(q * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i))) / 1000.0;
+    }
+}
