@@ -24,7 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -90,6 +92,7 @@ public final class DnsWatcher implements DnsLookup, AutoCloseable {
      * The set of names the current configuration needs, and the haproxy.cfg resolvers sections
      * by name. New names start resolving at once; names no longer wanted stop being queried
      * (their answers are forgotten); a changed section (servers, hold) takes effect at once.
+     * The section named {@link DnsQuery#DEFAULT} is always the constructor's, never one of these.
      */
     public void want(Set<DnsQuery> queries, Map<String, ResolversSpec> sections) {
         Set<DnsQuery> q = Set.copyOf(queries);
@@ -260,7 +263,13 @@ public final class DnsWatcher implements DnsLookup, AutoCloseable {
         long ttl = -1;
         boolean answered = false;
         for (CompletableFuture<Resolution> part : parts) {
-            Resolution r = part.getNow(Resolution.failed(w.query.name() + ": resolution did not finish"));
+            Resolution r;
+            try {
+                r = part.getNow(Resolution.failed(w.query.name() + ": resolution did not finish"));
+            } catch (CompletionException | CancellationException bug) {
+                // a decoding surprise must not stop the name's schedule: count it as a failure
+                r = Resolution.failed(w.query.name() + ": " + bug.getCause());
+            }
             results.add(r);
             if (r.failed()) {
                 errors.add(r.error());

@@ -21,6 +21,7 @@ import io.netty.resolver.dns.NoopAuthoritativeDnsServerCache;
 import io.netty.resolver.dns.NoopDnsCache;
 import io.netty.resolver.dns.NoopDnsCnameCache;
 import io.netty.resolver.dns.SequentialDnsServerAddressStreamProvider;
+import io.netty.util.concurrent.Future;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -114,7 +115,14 @@ final class ResolverSection implements AutoCloseable {
     private void attempt(String name, DnsRecordType type, int n, CompletableFuture<Reply> done) {
         int attempts = Math.max(1, spec.retries());
         InetSocketAddress server = servers.get(n % servers.size());
-        resolver.query(server, new DefaultDnsQuestion(name, type)).addListener(f -> {
+        Future<AddressedEnvelope<DnsResponse, InetSocketAddress>> sent;
+        try {
+            sent = resolver.query(server, new DefaultDnsQuestion(name, type));
+        } catch (RuntimeException e) {
+            done.complete(Reply.failed(describe(e))); // an invalid name, a closed resolver
+            return;
+        }
+        sent.addListener(f -> {
             String error;
             if (f.isSuccess()) {
                 @SuppressWarnings("unchecked")
@@ -129,6 +137,9 @@ final class ResolverSection implements AutoCloseable {
                     }
                     error = code.toString().toUpperCase(Locale.ROOT).replaceAll("\\(.*", "").trim()
                             + " from " + server.getHostString() + ":" + server.getPort();
+                } catch (RuntimeException malformed) {
+                    error = "malformed answer from " + server.getHostString() + ":" + server.getPort()
+                            + ": " + malformed;
                 } finally {
                     envelope.release();
                 }

@@ -54,6 +54,8 @@ class DnsWatcherTest {
                 "node-b.node.consul", List.of("127.0.0.3")))
                 .srv("_myapp._tcp.service.consul", "node-a.node.consul", 8081, 1, 10)
                 .srv("_myapp._tcp.service.consul", "node-b.node.consul", 8082, 1, 10)
+                .srv("_mixed._tcp.service.consul", "node-a.node.consul", 8081, 1, 10)
+                .srv("_mixed._tcp.service.consul", "nowhere.node.consul", 9000, 1, 10)
                 .start();
     }
 
@@ -150,6 +152,21 @@ class DnsWatcherTest {
             w.want(Set.of(srv), Map.of());
             w.firstAnswers(Set.of(srv), WAIT).get(20, TimeUnit.SECONDS);
             assertEquals(answer("127.0.0.2:8081", "127.0.0.3:8082"), w.lookup(srv), w.state().toString());
+            assertEquals(0, dns.queries("A", "node-a.node.consul"),
+                    "the targets' addresses came in the additional section; " + dns.log());
+        }
+    }
+
+    @Test
+    void srvTargetWithoutAdditionalRecordsIsResolvedItself() throws Exception {
+        try (DnsWatcher w = watcher(dns, () -> { })) {
+            DnsQuery srv = q("_mixed._tcp.service.consul");
+            w.want(Set.of(srv), Map.of());
+            w.firstAnswers(Set.of(srv), WAIT).get(20, TimeUnit.SECONDS);
+            // nowhere.node.consul has no address: dnsmasq sends none, the watcher asks, gets NXDOMAIN
+            assertEquals(answer("127.0.0.2:8081"), w.lookup(srv), w.state().toString());
+            assertTrue(dns.queries("A", "nowhere.node.consul") >= 1, "the target was asked for; " + dns.log());
+            assertNull(w.state().lastError());
         }
     }
 
