@@ -188,7 +188,7 @@ public final class EtcdSource implements AutoCloseable {
         try {
             client = newClient();
         } catch (RuntimeException | SSLException e) {
-            failed(s, e);
+            failed(s, "client", e);
             return;
         }
         rangeReads.incrementAndGet();
@@ -199,7 +199,7 @@ public final class EtcdSource implements AutoCloseable {
                         return;
                     }
                     if (error != null) {
-                        failed(s, error);
+                        failed(s, "range read", error);
                     } else {
                         read(s, response);
                     }
@@ -244,7 +244,7 @@ public final class EtcdSource implements AutoCloseable {
         try {
             watcher = client.getWatchClient().watch(prefixKey, option, new SessionListener(s));
         } catch (RuntimeException e) {
-            failed(s, e);
+            failed(s, "watch", e);
         }
     }
 
@@ -301,7 +301,7 @@ public final class EtcdSource implements AutoCloseable {
         }
     }
 
-    private void failed(long s, Throwable error) {
+    private void failed(long s, String what, Throwable error) {
         if (s != session || closed) {
             return;
         }
@@ -317,7 +317,7 @@ public final class EtcdSource implements AutoCloseable {
             delay = failures == 1 ? 0 : backoff(failures);
             state = new SourceState(name, state.connected(), revisionOfSnapshot(), message, state.lastChange());
         } else {
-            message = describe(cause);
+            message = what + ": " + describe(cause);
             delay = backoff(failures);
             state = new SourceState(name, false, revisionOfSnapshot(), message, state.lastChange());
         }
@@ -432,14 +432,14 @@ public final class EtcdSource implements AutoCloseable {
 
         @Override
         public void onError(Throwable error) {
-            post(() -> failed(s, error));
+            post(() -> failed(s, "watch", error));
         }
 
         @Override
         public void onCompleted() {
             // jetcd ends a watch this way after a halt error (already reported by onError, so
             // this session is over) or when the server ends the stream: either way, reconnect.
-            post(() -> failed(s, new IllegalStateException("the watch stream ended")));
+            post(() -> failed(s, "watch", new IllegalStateException("the watch stream ended")));
         }
     }
 }

@@ -74,7 +74,7 @@ class EtcdSourceTest {
         EtcdSource source = source(ETCD, p, r);
         assertNull(source.snapshot(), "no snapshot before start");
         source.start();
-        Await.until("first snapshot", WAIT, () -> source.snapshot() != null, stateOf(source));
+        Await.until("first snapshot", WAIT, () -> !r.snapshots.isEmpty(), stateOf(source));
 
         EtcdSnapshot first = r.snapshots.get(0);
         assertEquals(revision, first.revision(), "the range read's revision");
@@ -190,22 +190,28 @@ class EtcdSourceTest {
         toClose.add(etcd);
         String p = prefix();
         etcd.etcdctl("put", p + "/services/a/port", "1");
+        etcd.etcdctl("put", p + "/services/c/port", "3");
         Recorder r = new Recorder();
         EtcdSource source = source(etcd, p, r);
         source.start();
         Await.until("first snapshot", WAIT, () -> !r.snapshots.isEmpty(), stateOf(source));
         assertTrue(source.state().connected());
+        int reads = source.rangeReads();
 
         etcd.stop();
         Await.until("disconnected with an error", OUTAGE_WAIT,
                 () -> !source.state().connected() && source.state().lastError() != null, stateOf(source));
+        Await.until("attempts going on while etcd is away", OUTAGE_WAIT, () -> source.rangeReads() >= reads + 3,
+                stateOf(source));
+        assertFalse(source.state().connected(), "still disconnected: " + source.state());
         assertEquals(r.last(), source.snapshot(), "the last snapshot stays while etcd is away");
 
         etcd.start();
+        // Whether the source sees these through its new range read or its new watch, the result is the same.
+        etcd.etcdctl("del", p + "/services/c/port");
         etcd.etcdctl("put", p + "/services/b/port", "2");
-        Await.until("the key put after the restart", OUTAGE_WAIT,
-                () -> "2".equals(r.last().keys().get("services/b/port")), stateOf(source));
-        assertEquals("1", r.last().keys().get("services/a/port"));
+        SortedMap<String, String> expected = awaitKeys(etcd, r, p);
+        assertEquals(Map.of("services/a/port", "1", "services/b/port", "2"), expected);
         Await.until("connected again without error", WAIT,
                 () -> source.state().connected() && source.state().lastError() == null, stateOf(source));
         assertEquals(etcd.revision(), source.state().revision());
@@ -305,7 +311,11 @@ class EtcdSourceTest {
 
     /** Waits until the source's last snapshot equals {@code etcdctl get --prefix}, returns it. */
     private static SortedMap<String, String> awaitKeys(Recorder r, String p) {
-        SortedMap<String, String> expected = etcdGet(p);
+        return awaitKeys(ETCD, r, p);
+    }
+
+    private static SortedMap<String, String> awaitKeys(EtcdProcess etcd, Recorder r, String p) {
+        SortedMap<String, String> expected = etcdGet(etcd, p);
         Await.until("snapshot equal to etcdctl get --prefix " + p + "/: " + expected, WAIT,
                 () -> !r.snapshots.isEmpty() && r.last().keys().equals(expected),
                 () -> r.snapshots.isEmpty() ? "none" : r.last().toString());
@@ -313,8 +323,8 @@ class EtcdSourceTest {
     }
 
     /** The keys under {@code p/} as etcdctl reads them (JSON output: values may hold newlines). */
-    private static SortedMap<String, String> etcdGet(String p) {
-        String json = ETCD.etcdctl("get", "--prefix", p + "/", "--write-out=json");
+    private static SortedMap<String, String> etcdGet(EtcdProcess etcd, String p) {
+        String json = etcd.etcdctl("get", "--prefix", p + "/", "--write-out=json");
         SortedMap<String, String> keys = new TreeMap<>();
         Matcher m = KV.matcher(json);
         while (m.find()) {
