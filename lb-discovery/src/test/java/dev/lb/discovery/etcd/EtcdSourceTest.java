@@ -13,6 +13,8 @@ import dev.lb.discovery.testing.EtcdProcess;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.options.GetOption;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -157,6 +159,8 @@ class EtcdSourceTest {
         assertTrue(expected.size() > 20, "the writer wrote: " + expected.size());
         assertEquals(ETCD.revision(), r.last().revision(), "the final snapshot is at etcd's revision");
         r.assertOrdered();
+        // A missed or replayed event at the start would show here even when later writes hide it.
+        assertEachSnapshotIsEtcdAtItsRevision(writer, p, r);
     }
 
     @Test
@@ -182,6 +186,7 @@ class EtcdSourceTest {
         assertEquals(ETCD.revision(), r.last().revision());
         assertTrue(r.snapshots.size() <= 501, "at most one callback per put: " + r.snapshots.size());
         r.assertOrdered();
+        assertEachSnapshotIsEtcdAtItsRevision(writer, p, r);
     }
 
     @Test
@@ -322,6 +327,19 @@ class EtcdSourceTest {
                 () -> !r.snapshots.isEmpty() && r.last().keys().equals(expected),
                 () -> r.snapshots.isEmpty() ? "none" : r.last().toString());
         return expected;
+    }
+
+    /** Every snapshot delivered equals what etcd's history holds under the prefix at its revision. */
+    private static void assertEachSnapshotIsEtcdAtItsRevision(Client client, String p, Recorder r) {
+        for (EtcdSnapshot s : r.snapshots) {
+            GetOption at = GetOption.builder().isPrefix(true).withRevision(s.revision()).build();
+            SortedMap<String, String> then = new TreeMap<>();
+            for (KeyValue kv : client.getKVClient().get(bytes(p + "/"), at).join().getKvs()) {
+                then.put(kv.getKey().toString(StandardCharsets.UTF_8).substring(p.length() + 1),
+                        kv.getValue().toString(StandardCharsets.UTF_8));
+            }
+            assertEquals(then, s.keys(), "snapshot at revision " + s.revision());
+        }
     }
 
     /** The keys under {@code p/} as etcdctl reads them (JSON output: values may hold newlines). */
