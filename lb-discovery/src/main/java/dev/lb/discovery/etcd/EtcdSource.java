@@ -25,6 +25,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -65,7 +66,7 @@ public final class EtcdSource implements AutoCloseable {
     private final ScheduledThreadPoolExecutor loop;
     private volatile Thread loopThread;
 
-    private volatile boolean started;
+    private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean closed;
     private volatile EtcdSnapshot snapshot;
     private volatile SourceState state;
@@ -123,8 +124,7 @@ public final class EtcdSource implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException(name + " is closed");
         }
-        if (!started) {
-            started = true;
+        if (started.compareAndSet(false, true)) {
             post(this::connect);
         }
     }

@@ -279,6 +279,27 @@ class EtcdSourceTest {
     }
 
     @Test
+    void hostNamesAndSeveralEndpointsAsUsersWriteThem() {
+        String p = prefix();
+        ETCD.etcdctl("put", p + "/services/x/port", "7");
+        EtcdProcess down = new EtcdProcess(); // never started: its port refuses connections
+        toClose.add(down);
+        Recorder r = new Recorder();
+        // ETCD_NODE as the confd containers set it: a host name, no scheme; one member is down.
+        String text = "localhost:" + down.clientPort() + ", localhost:" + ETCD.clientPort();
+        EtcdSource source = new EtcdSource(EtcdEndpoints.parse(text), p, r);
+        toClose.add(source);
+        source.start();
+        Await.until("the key through the live member", WAIT,
+                () -> !r.snapshots.isEmpty() && "7".equals(r.last().keys().get("services/x/port")),
+                stateOf(source));
+        ETCD.etcdctl("put", p + "/services/x/port", "8");
+        awaitKeys(r, p);
+        assertEquals("etcd http://localhost:" + down.clientPort() + ",http://localhost:" + ETCD.clientPort()
+                + " " + p + "/", source.state().name());
+    }
+
+    @Test
     void closeStopsEveryThreadPromptly() {
         Set<Thread> before = Thread.getAllStackTraces().keySet();
         EtcdSource never = new EtcdSource(List.of(ETCD.endpointUri()), prefix(), s -> { });
