@@ -63,7 +63,8 @@ class EtcdSourceTest {
     @Test
     void initialReadSeesKeysPutBeforeStartAtTheirRevision() {
         String p = prefix();
-        String pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        // A PEM bundle the size of a long chain and its key: a value starting with '-', with newlines.
+        String pem = "-----BEGIN CERTIFICATE-----\n" + "MIIB".repeat(40_000) + "\n-----END CERTIFICATE-----\n";
         ETCD.etcdctl("put", p + "/services/myapp/domain", "myapp.example.com");
         ETCD.etcdctl("put", p + "/services/myapp/port", "8080");
         ETCD.etcdctlWithInput(pem, "put", p + "/certs/myapp");
