@@ -70,10 +70,10 @@ class ProcessConfigTest {
     @Test
     void etcdEndpointsAndDnsServersAreCheckedAtStart() throws Exception {
         ProcessConfig c = ProcessConfig.load(Optional.empty(), Map.of("ETCD_ENDPOINTS",
-                "etcd-a, 127.0.0.2:2381,https://etcd-c:2379", "DNS_SERVERS", "127.0.0.1:8600,[::1]:53,10.0.0.2",
+                "etcd-a, 127.0.0.2:2381,http://etcd-c:2379", "DNS_SERVERS", "127.0.0.1:8600,[::1]:53,10.0.0.2",
                 "HAPROXY_ID", "edge-2"));
         assertEquals(List.of(java.net.URI.create("http://etcd-a:2379"), java.net.URI.create("http://127.0.0.2:2381"),
-                java.net.URI.create("https://etcd-c:2379")), c.etcdUris());
+                java.net.URI.create("http://etcd-c:2379")), c.etcdUris());
         assertEquals("/haproxy-edge-2", c.etcdPrefix());
         assertTrue(c.discovery(), "an etcd endpoint turns the etcd source on");
         assertEquals(List.of(new InetSocketAddress("127.0.0.1", 8600), new InetSocketAddress("::1", 53),
@@ -85,6 +85,9 @@ class ProcessConfigTest {
         ProcessConfig.Invalid etcd = assertThrows(ProcessConfig.Invalid.class,
                 () -> ProcessConfig.load(Optional.empty(), Map.of("ETCD_NODE", "etcd:notaport")));
         assertTrue(etcd.getMessage().contains("lb.etcd.endpoints"), etcd.getMessage());
+        ProcessConfig.Invalid mixed = assertThrows(ProcessConfig.Invalid.class, () -> ProcessConfig.load(
+                Optional.empty(), Map.of("ETCD_ENDPOINTS", "http://etcd-a:2379,https://etcd-b:2379")));
+        assertTrue(mixed.getMessage().contains("mix http and https"), mixed.getMessage());
     }
 
     @Test

@@ -1,10 +1,10 @@
 package dev.lb.discovery.dns;
 
 import dev.lb.core.dns.DnsAnswer;
-import dev.lb.core.dns.DnsLookup;
 import dev.lb.core.dns.DnsQuery;
 import dev.lb.core.dns.DnsTarget;
 import dev.lb.core.dns.ResolversSpec;
+import dev.lb.discovery.SourcePipeline;
 import dev.lb.discovery.SourceState;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -39,7 +39,7 @@ import java.util.concurrent.TimeUnit;
  * <p>All state lives on one daemon event loop of its own; {@link #lookup} and {@link #state}
  * read published copies, so any thread may call them.
  */
-public final class DnsWatcher implements DnsLookup, AutoCloseable {
+public final class DnsWatcher implements SourcePipeline.Resolver, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger("lb.dns");
     /** Never re-resolve more often than this, even with {@code hold valid 0} and TTL 0. */

@@ -208,7 +208,9 @@ class EtcdRoutingTest {
         Await.until("the typo is reported", LIVE, () -> lb.server().adminSources().stream()
                 .anyMatch(s -> s.contains("services/good/servers/1")), () -> lb.server().adminSources().toString());
         assertEquals("a", lb.backendFor("good.example", "/"));
-        put("certs/example.org", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+        // A PEM value starts with '-': etcdctl takes it from stdin, as users pipe a file in.
+        ETCD.etcdctlWithInput("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", "put",
+                P + "certs/example.org");
         Await.until("the certificate is stored", LIVE,
                 () -> lb.server().storedCertificates().contains("example.org"));
         del("services/half/");

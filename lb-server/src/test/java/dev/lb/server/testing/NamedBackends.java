@@ -19,6 +19,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class NamedBackends implements AutoCloseable {
 
+    static {
+        // The JDK server writes headers and body apart; with Nagle on, the proxy's delayed ACK
+        // holds the body for 40 ms, and every proxied request would take that long.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     private final Map<String, HttpServer> servers = new LinkedHashMap<>();
     private final Map<String, AtomicLong> hits = new LinkedHashMap<>();
     public static final java.time.Duration SLOW = java.time.Duration.ofMillis(1500);
