@@ -230,7 +230,7 @@ public final class LbServer implements AutoCloseable {
         @Override
         public ReloadResult reload(String cause) {
             SourcePipeline.Outcome o = LbServer.this.reload(cause);
-            return new ReloadResult(o.applied() || o.unchanged(), o.version(),
+            return new ReloadResult(o.applied(), o.version(),
                     o.errors().stream().map(ConfigProblem::format).toList());
         }
 
