@@ -43,7 +43,7 @@ public final class SourcePipeline {
     private static final System.Logger LOG = System.getLogger("lb.reload");
 
     /** How long a rebuild waits for the first answer of a name it has never resolved. */
-    static final Duration FIRST_ANSWER_LIMIT = Duration.ofSeconds(2);
+    static final Duration FIRST_ANSWER_LIMIT = Duration.ofSeconds(1);
 
     /** The haproxy.cfg files. */
     @FunctionalInterface

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * How long an {@code etcdctl put} takes to reach routing: from the moment etcdctl returns to the
  * first request answered by the new table, over many changes. Prints p50/p99 (and writes them to
  * {@code target/etcd-propagation.txt}); asserts only that every change arrived. Change counts and
- * figures: benchmarks/RESULTS.md. {@code -Dlb.propagation.changes=N} runs more changes.
+ * figures: benchmarks/RESULTS.md. {@code -Dlb.propagation.changes=N} runs more changes, and
+ * {@code -Dlb.propagation.services=N} puts N more services in the table first.
  */
 class EtcdPropagationTest {
 
@@ -31,6 +32,7 @@ class EtcdPropagationTest {
     @Test
     void everyPutReachesRoutingAndItsDelayIsMeasured() throws Exception {
         int changes = Integer.getInteger("lb.propagation.changes", 60);
+        int others = Integer.getInteger("lb.propagation.services", 0);
         try (NamedBackends backends = new NamedBackends()) {
             int p1 = FreePort.on("127.0.0.40");
             int p2 = FreePort.on("127.0.0.40");
@@ -40,6 +42,7 @@ class EtcdPropagationTest {
             ETCD.etcdctl("put", prefix + "servers/1", "127.0.0.40");
             ETCD.etcdctl("put", prefix + "port", String.valueOf(p1));
             ETCD.etcdctl("put", prefix + "domain", "p.example");
+            fill(others);
             try (DiscoveryLb lb = DiscoveryLb.start("prop", ETCD.endpoint(), null, List.of(), "");
                     RawHttpClient client = new RawHttpClient(lb.http())) {
                 lb.awaitBackend("p.example", "/", Duration.ofSeconds(10), "one");
@@ -58,14 +61,42 @@ class EtcdPropagationTest {
                     micros.add((System.nanoTime() - returned) / 1000);
                 }
                 Collections.sort(micros);
-                String line = String.format("etcdctl put -> routed: %d changes, p50 %.1f ms, p90 %.1f ms, "
-                        + "p99 %.1f ms, max %.1f ms", changes, at(micros, 0.50), at(micros, 0.90), at(micros, 0.99),
+                String line = String.format("etcdctl put -> routed: %d services, %d changes, p50 %.1f ms, p90 %.1f ms, "
+                        + "p99 %.1f ms, max %.1f ms", others + 1, changes, at(micros, 0.50), at(micros, 0.90), at(micros, 0.99),
                         micros.get(micros.size() - 1) / 1000.0);
                 System.out.println(line);
                 Files.writeString(Path.of("target", "etcd-propagation.txt"), line + "\n");
                 assertEquals(changes, micros.size());
             }
         }
+    }
+
+    /** {@code n} more services, written with etcd's Java client: a table of realistic size. */
+    private static void fill(int n) throws Exception {
+        if (n == 0) {
+            return;
+        }
+        try (io.etcd.jetcd.Client c = io.etcd.jetcd.Client.builder().endpoints(ETCD.endpoint()).build()) {
+            List<java.util.concurrent.CompletableFuture<?>> puts = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String svc = "/haproxy-prop/services/s" + i + "/";
+                puts.add(put(c, svc + "servers/1", "127.0.0.41"));
+                puts.add(put(c, svc + "port", "80"));
+                puts.add(put(c, svc + "domain", "s" + i + ".example"));
+                if (puts.size() > 3000) {
+                    java.util.concurrent.CompletableFuture.allOf(puts.toArray(new java.util.concurrent
+                            .CompletableFuture[0])).get();
+                    puts.clear();
+                }
+            }
+            java.util.concurrent.CompletableFuture.allOf(puts.toArray(new java.util.concurrent.CompletableFuture[0]))
+                    .get();
+        }
+    }
+
+    private static java.util.concurrent.CompletableFuture<?> put(io.etcd.jetcd.Client c, String k, String v) {
+        return c.getKVClient().put(io.etcd.jetcd.ByteSequence.from(k, java.nio.charset.StandardCharsets.UTF_8),
+                io.etcd.jetcd.ByteSequence.from(v, java.nio.charset.StandardCharsets.UTF_8));
     }
 
     private static String backend(RawHttpClient client) throws IOException {
