@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The one table of proxy directives: for each keyword, the sections that may hold it and what
@@ -33,6 +34,7 @@ final class DirectiveTable {
     record Directive(Set<SectionKind> sections, Handler handler) {
     }
 
+    private static final Pattern BACKEND_NAME = Pattern.compile("[A-Za-z0-9_.:-]+");
     private static final Set<SectionKind> ALL = EnumSet.of(DEFAULTS, FRONTEND, BACKEND, LISTEN);
     private static final Set<SectionKind> PROXIES = EnumSet.of(FRONTEND, BACKEND, LISTEN);
     private static final Set<SectionKind> FRONT = EnumSet.of(FRONTEND, LISTEN);
@@ -238,7 +240,7 @@ final class DirectiveTable {
         if (name == null) {
             return;
         }
-        if (!name.matches("[A-Za-z0-9_.:-]+")) {
+        if (!BACKEND_NAME.matcher(name).matches()) {
             d.problems.error(line, "invalid ACL name '" + name + "' (letters, digits, '-', '_', '.', ':')");
             return;
         }

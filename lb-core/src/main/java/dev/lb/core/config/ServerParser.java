@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * {@code server NAME ADDR:PORT [options]} and {@code default-server [options]} (configuration
@@ -41,6 +42,8 @@ final class ServerParser {
             Map.entry("namespace", "network namespaces are not implemented yet"),
             Map.entry("maxqueue", "server queues ('maxqueue') are not implemented yet"),
             Map.entry("minconn", "dynamic maxconn ('minconn') is not implemented yet"));
+
+    private static final Pattern DNS_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
 
     /** Tuning options taking one argument that lb accepts and does not act on. */
     private static final Set<String> IGNORED_WITH_ARGUMENT = Set.of("id", "slowstart", "observe",
@@ -210,7 +213,7 @@ final class ServerParser {
                     + "_web._tcp.service.consul carry their ports)");
             return false;
         }
-        if (!n.host().matches("[A-Za-z0-9_.-]+")) {
+        if (!DNS_NAME.matcher(n.host()).matches()) {
             d.problems.error(line, "'" + n.host() + "' is not a valid DNS name");
             return false;
         }

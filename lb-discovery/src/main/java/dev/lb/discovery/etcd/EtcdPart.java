@@ -8,7 +8,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.function.Supplier;
 
 /**
@@ -36,9 +35,13 @@ public final class EtcdPart implements SourcePipeline.Part {
         this.state = state;
     }
 
-    /** New keys from the source; the caller then tells the pipeline that something changed. */
+    /**
+     * New keys from the source (not copied: pass an unmodifiable map); the caller then tells
+     * the pipeline that something changed.
+     */
     public void update(long revision, SortedMap<String, String> keys) {
-        latest = new Keys(revision, Collections.unmodifiableSortedMap(new TreeMap<>(keys)));
+        // EtcdSnapshot's keys are already an immutable copy: no second copy of a large table.
+        latest = new Keys(revision, keys);
     }
 
     @Override

@@ -17,6 +17,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -52,7 +53,16 @@ public final class EtcdServices {
 
     private final String prefix;
     private final InetSocketAddress httpBind;
+    /**
+     * A service as last rendered, reused while its keys and the DNS answer it read are the
+     * same: one change in a table of 10,000 services renders one service, not 10,000.
+     */
+    private record Cached(Map<String, String> keys, DnsQuery query, DnsAnswer answer, Fragment fragment,
+            List<ConfigProblem> problems) {
+    }
+
     private final Map<String, Fragment> lastGoodHttp = new HashMap<>();
+    private final Map<String, Cached> httpCache = new HashMap<>();
     private final Map<String, String> lastGoodTcp = new HashMap<>();
 
     /**
@@ -93,8 +103,9 @@ public final class EtcdServices {
 
         List<Fragment> fragments = new ArrayList<>();
         lastGoodHttp.keySet().retainAll(http.keySet());
+        httpCache.keySet().retainAll(http.keySet());
         for (Map.Entry<String, Map<String, String>> e : http.entrySet()) {
-            Fragment f = httpService(e.getKey(), e.getValue(), dns, queries, problems);
+            Fragment f = cachedHttpService(e.getKey(), e.getValue(), dns, queries, problems);
             if (f != null) {
                 fragments.add(f);
             }
@@ -131,6 +142,27 @@ public final class EtcdServices {
                     .put(rest.substring(slash + 1), e.getValue().trim());
         }
         return out;
+    }
+
+    private Fragment cachedHttpService(String svc, Map<String, String> k, DnsLookup dns, Set<DnsQuery> queries,
+            List<ConfigProblem> problems) {
+        Cached c = httpCache.get(svc);
+        if (c != null && c.keys().equals(k) && (c.query() == null || Objects.equals(dns.lookup(c.query()),
+                c.answer()))) {
+            if (c.query() != null) {
+                queries.add(c.query());
+            }
+            problems.addAll(c.problems());
+            return c.fragment();
+        }
+        Set<DnsQuery> mineQueries = new LinkedHashSet<>();
+        List<ConfigProblem> mineProblems = new ArrayList<>();
+        Fragment f = httpService(svc, k, dns, mineQueries, mineProblems);
+        DnsQuery q = mineQueries.isEmpty() ? null : mineQueries.iterator().next();
+        httpCache.put(svc, new Cached(k, q, q == null ? null : dns.lookup(q), f, List.copyOf(mineProblems)));
+        queries.addAll(mineQueries);
+        problems.addAll(mineProblems);
+        return f;
     }
 
     private Fragment httpService(String svc, Map<String, String> k, DnsLookup dns, Set<DnsQuery> queries,
