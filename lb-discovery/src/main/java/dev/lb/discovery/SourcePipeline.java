@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -142,14 +143,19 @@ public final class SourcePipeline {
      */
     public void changed(String cause) {
         if (pending.compareAndSet(false, true)) {
-            thread.execute(() -> {
+            try {
+                thread.execute(() -> {
+                    pending.set(false);
+                    try {
+                        rebuild(cause, Trigger.SOURCE);
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.ERROR, "rebuild after " + cause + " failed", e);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                // lb is stopping: no table will be needed any more.
                 pending.set(false);
-                try {
-                    rebuild(cause, Trigger.SOURCE);
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.ERROR, "rebuild after " + cause + " failed", e);
-                }
-            });
+            }
         }
     }
 

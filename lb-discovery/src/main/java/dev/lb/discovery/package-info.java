@@ -1,5 +1,6 @@
 /**
- * Discovery sources (etcd, Consul, DNS) that each produce a part of the routing table. Empty
- * until they land.
+ * Where the routing table's inputs meet: {@link dev.lb.discovery.SourcePipeline} compiles the
+ * haproxy.cfg files, the parts discovery sources render (etcd now, Consul next) and the DNS
+ * answers their servers need into one table, and publishes it only when it is valid.
  */
 package dev.lb.discovery;
