@@ -77,6 +77,15 @@ class DnsServersTest {
                 Await.until("the health check runs against the new address", LIVE, () -> lb.server().table()
                         .backends().get("api").servers().get(0).address().getAddress().getHostAddress()
                         .equals("127.0.0.52"));
+                // DNS down: the last known addresses keep serving, and the failure is reported.
+                dns.stop();
+                Await.until("the DNS source reports the failure", LIVE, () -> lb.server().sourceStates().stream()
+                        .anyMatch(st -> st.name().startsWith("dns") && st.lastError() != null),
+                        () -> lb.server().sourceStates().toString());
+                for (int i = 0; i < 10; i++) {
+                    assertEquals("api-52", backend(fe, "/"));
+                }
+                assertEquals(2, lb.server().table().backends().get("web").servers().size());
             }
         }
     }
