@@ -22,9 +22,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -90,11 +92,13 @@ public final class SourcePipeline {
      *
      * @param applied the files as they are now are live (a reload's answer)
      * @param unchanged nothing differed from the live table's inputs, so nothing was published
+     * @param published a new table went live
      * @param version the live table's version afterwards
      * @param errors why the files, or a source's part, were refused
      * @param warnings the compiler's warnings and what sources skipped
      */
-    public record Outcome(boolean applied, boolean unchanged, long version, List<ConfigProblem> errors,
+    public record Outcome(boolean applied, boolean unchanged, boolean published, long version,
+            List<ConfigProblem> errors,
             List<ConfigProblem> warnings) {
     }
 
@@ -124,6 +128,7 @@ public final class SourcePipeline {
     private volatile Outcome last;
     private volatile Instant lastAt = Instant.now();
     private volatile List<ConfigProblem> sourceProblems = List.of();
+    private Set<ConfigProblem> loggedWarnings = Set.of();
 
     /**
      * @param dns the DNS watcher, or {@code null} to resolve nothing at run time
@@ -234,11 +239,11 @@ public final class SourcePipeline {
         List<ConfigProblem> errors = new ArrayList<>(readProblems);
         Inputs inputs = new Inputs(filesReadable ? fileTexts : goodFiles, partTexts);
         if (inputs.files() == null) {
-            return new Outcome(false, false, version, errors, List.of());
+            return new Outcome(false, false, false, version, errors, List.of());
         }
         boolean filesNew = filesReadable && !fileTexts.equals(goodFiles);
         if (filesNew && trigger == Trigger.FILE_EVENT && fileTexts.equals(rejectedFiles)) {
-            return new Outcome(false, true, version, List.of(), List.of());
+            return new Outcome(false, true, false, version, List.of(), List.of());
         }
         LoadResult loaded;
         try {
@@ -248,14 +253,14 @@ public final class SourcePipeline {
             Inputs fallback = fallback(inputs, e.problems());
             if (fallback == null) {
                 rejectedFiles = filesReadable ? fileTexts : rejectedFiles;
-                return new Outcome(false, false, version, errors, List.of());
+                return new Outcome(false, false, false, version, errors, List.of());
             }
             inputs = fallback;
             try {
                 loaded = validate(inputs.all(), tables.get(), lookup);
             } catch (ConfigException again) {
                 rejectedFiles = filesReadable ? fileTexts : rejectedFiles;
-                return new Outcome(false, false, version, errors, List.of());
+                return new Outcome(false, false, false, version, errors, List.of());
             }
         }
         if (dns != null) {
@@ -272,7 +277,9 @@ public final class SourcePipeline {
                 try {
                     dns.firstAnswers(fresh, FIRST_ANSWER_LIMIT)
                             .get(FIRST_ANSWER_LIMIT.toMillis() + 1000, TimeUnit.MILLISECONDS);
-                } catch (Exception e) {
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (ExecutionException | TimeoutException e) {
                     // Published without the answer; the watcher's change notice rebuilds later.
                 }
                 return build(cause, trigger, false);
@@ -290,12 +297,12 @@ public final class SourcePipeline {
         List<ConfigProblem> warnings = new ArrayList<>(loaded.warnings());
         warnings.addAll(skipped);
         if (all.equals(liveTexts) && lookup.answers().equals(liveAnswers)) {
-            return new Outcome(filesLive, true, version, errors, warnings);
+            return new Outcome(filesLive, true, false, version, errors, warnings);
         }
         RoutingTable published = tables.publish(loaded.table());
         liveTexts = all;
         liveAnswers = lookup.answers();
-        return new Outcome(filesLive, false, published.version(), errors, warnings);
+        return new Outcome(filesLive, false, true, published.version(), errors, warnings);
     }
 
     /**
@@ -340,25 +347,34 @@ public final class SourcePipeline {
         return loaded;
     }
 
-    private static void report(String cause, Outcome o) {
-        if (o.unchanged() && o.errors().isEmpty()) {
+    /**
+     * Logs what a rebuild did. A warning already logged by the previous rebuild is not logged
+     * again: sources rebuild often, and an incomplete etcd service would repeat at every change.
+     */
+    private void report(String cause, Outcome o) {
+        if (!o.published() && o.errors().isEmpty()) {
             return;
         }
-        if (!o.unchanged() && o.version() > 0 && o.errors().isEmpty()) {
-            for (ConfigProblem w : o.warnings()) {
+        Set<ConfigProblem> logged = new HashSet<>(o.warnings());
+        for (ConfigProblem w : o.warnings()) {
+            if (!loggedWarnings.contains(w)) {
                 LOG.log(System.Logger.Level.WARNING, w.format());
             }
+        }
+        loggedWarnings = logged;
+        StringBuilder errors = new StringBuilder();
+        for (ConfigProblem p : o.errors()) {
+            errors.append("\n  ").append(p.format());
+        }
+        if (o.published() && o.errors().isEmpty()) {
             LOG.log(System.Logger.Level.INFO, "configuration applied (" + cause + "): table version "
                     + o.version());
-            return;
-        }
-        if (!o.errors().isEmpty()) {
-            StringBuilder sb = new StringBuilder("configuration rejected (" + cause + "), serving table version "
-                    + o.version() + ":");
-            for (ConfigProblem p : o.errors()) {
-                sb.append("\n  ").append(p.format());
-            }
-            LOG.log(System.Logger.Level.ERROR, sb.toString());
+        } else if (o.published()) {
+            LOG.log(System.Logger.Level.ERROR, "configuration applied (" + cause + ") as table version "
+                    + o.version() + ", with the last accepted version of what was refused:" + errors);
+        } else {
+            LOG.log(System.Logger.Level.ERROR, "configuration rejected (" + cause + "), still serving table "
+                    + "version " + o.version() + ":" + errors);
         }
     }
 

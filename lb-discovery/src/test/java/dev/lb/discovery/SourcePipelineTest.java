@@ -91,7 +91,9 @@ class SourcePipelineTest {
         assertEquals(List.of("haproxy.cfg", "etcd:/haproxy-t"), tables.get().sources());
         assertEquals(2, tables.get().frontends().size());
         SourcePipeline.Outcome again = pipeline.reload("same");
+        assertTrue(o.published());
         assertTrue(again.unchanged(), "the same inputs publish nothing");
+        assertFalse(again.published());
         assertEquals(o.version(), tables.get().version());
     }
 
@@ -101,6 +103,7 @@ class SourcePipelineTest {
         fileText = FILE.replace("default_backend f", "default_backend nowhere");
         SourcePipeline.Outcome refused = pipeline.reload("edit");
         assertFalse(refused.applied());
+        assertFalse(refused.published(), "the old table serves");
         assertEquals(List.of("haproxy.cfg:4: default_backend nowhere: no backend named 'nowhere'"),
                 refused.errors().stream().map(ConfigProblem::format).toList());
         part.text = part("127.0.0.4:80");
@@ -108,6 +111,7 @@ class SourcePipelineTest {
         assertEquals("127.0.0.4", server("e"), "the source's change applies");
         assertEquals("127.0.0.2", server("f"), "with the last good files");
         assertFalse(o.applied(), "and the files are still reported as refused");
+        assertTrue(o.published());
     }
 
     @Test
