@@ -73,7 +73,7 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
         }
         switch (path) {
             case "/api/routes" -> send(ctx, keepAlive, HttpResponseStatus.OK, "application/json",
-                    RoutesJson.render(tables.get()) + "\n");
+                    RoutesJson.render(tables.get(), control.status()) + "\n");
             case "/api/reload" -> reload(ctx, keepAlive, req.method());
             case "/metrics" -> metrics(ctx, keepAlive);
             default -> statsPage(ctx, keepAlive, m, uri);

@@ -19,6 +19,14 @@ final class RoutesJson {
     }
 
     static String render(RoutingTable t) {
+        return render(t, null);
+    }
+
+    /**
+     * The table, and with {@code status} the state of each source (connected, revision, last
+     * error, what it skipped) and the latest reload's errors, as the stats page lists them.
+     */
+    static String render(RoutingTable t, AdminStatus status) {
         JsonWriter w = new JsonWriter().beginObject();
         w.name("version").value(t.version());
         w.name("sources").beginArray();
@@ -26,6 +34,18 @@ final class RoutesJson {
             w.value(s);
         }
         w.endArray();
+        if (status != null) {
+            w.name("source_states").beginArray();
+            for (String s : status.sources()) {
+                w.value(s);
+            }
+            w.endArray();
+            w.name("last_reload_errors").beginArray();
+            for (String e : status.lastReloadErrors()) {
+                w.value(e);
+            }
+            w.endArray();
+        }
         w.name("frontends").beginArray();
         for (Frontend f : t.frontends()) {
             frontend(w, f);

@@ -126,6 +126,15 @@ class EtcdRoutingTest {
         lb.awaitBackend("any.example", "/api/v2/x", LIVE, "503");
     }
 
+    private static String adminGet(String path) {
+        try {
+            return new String(DiscoveryLb.get(lb.server().admin().addresses().get(0), "lb", path).body(),
+                    java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static String header(DiscoveryLb lb, String host, String path) {
         try {
             return lb.get(host, path).header("X-Path");
@@ -203,6 +212,9 @@ class EtcdRoutingTest {
         Await.until("the incomplete service is reported", LIVE, () -> lb.server().adminSources().stream()
                 .anyMatch(s -> s.contains("etcd:/haproxy-routing/services/half: incomplete service")),
                 () -> lb.server().adminSources().toString());
+        String routes = adminGet("/api/routes");
+        assertTrue(routes.contains("\"source_states\"") && routes.contains("services/half: incomplete service")
+                && routes.contains("etcd http://127.0.0.1:"), routes);
         // A typo keeps the last valid version serving.
         put("services/good/servers/1", "not a host:port");
         Await.until("the typo is reported", LIVE, () -> lb.server().adminSources().stream()
