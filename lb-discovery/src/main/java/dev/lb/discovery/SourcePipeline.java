@@ -306,8 +306,8 @@ public final class SourcePipeline {
     }
 
     /**
-     * The inputs with each one that has an error, and has an accepted version, replaced by that
-     * version; {@code null} when no input can be replaced.
+     * The inputs with each one that has an error replaced by its last accepted version (a part
+     * without one by nothing); {@code null} when no input can be replaced.
      */
     private Inputs fallback(Inputs inputs, List<ConfigProblem> problems) {
         Set<String> blamed = new HashSet<>();
@@ -320,9 +320,9 @@ public final class SourcePipeline {
         }
         Map<Part, List<ConfigText>> p = new HashMap<>(inputs.parts());
         for (Map.Entry<Part, List<ConfigText>> e : inputs.parts().entrySet()) {
-            List<ConfigText> good = goodParts.get(e.getKey());
-            if (e.getValue().stream().anyMatch(t -> blamed.contains(t.name())) && good != null
-                    && !good.equals(e.getValue())) {
+            // A part never accepted yet is left out: the files and the other parts still serve.
+            List<ConfigText> good = goodParts.getOrDefault(e.getKey(), List.of());
+            if (e.getValue().stream().anyMatch(t -> blamed.contains(t.name())) && !good.equals(e.getValue())) {
                 p.put(e.getKey(), good);
                 replaced = true;
             }

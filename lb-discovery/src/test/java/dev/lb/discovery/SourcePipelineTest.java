@@ -127,6 +127,21 @@ class SourcePipelineTest {
     }
 
     @Test
+    void aPartThatNeverCompiledIsLeftOutAndTheFilesServe() {
+        // As when confd's rendered file binds lb.http.bind and the etcd source is on too.
+        part.text = part("127.0.0.3:80").replace("127.0.0.1:18002", "127.0.0.1:18001");
+        SourcePipeline.Outcome o = pipeline.reload("start");
+        assertTrue(o.applied(), "the files serve");
+        assertTrue(o.published());
+        assertEquals(List.of("haproxy.cfg"), tables.get().sources());
+        assertTrue(o.errors().get(0).format().startsWith("etcd:/haproxy-t:3: bind 127.0.0.1:18001 collides with "
+                + "the bind at haproxy.cfg:3"), o.errors().toString());
+        part.text = part("127.0.0.3:80");
+        pipeline.reload("fixed");
+        assertEquals(List.of("haproxy.cfg", "etcd:/haproxy-t"), tables.get().sources());
+    }
+
+    @Test
     void changesArrivingDuringARebuildAreCoalesced() throws Exception {
         pipeline.reload("start");
         int before = part.renders;
