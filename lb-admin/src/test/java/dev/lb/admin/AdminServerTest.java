@@ -68,6 +68,7 @@ class AdminServerTest {
         assertEquals(200, routes.statusCode());
         String json = routes.body();
         assertTrue(json.startsWith("{\"version\":1,\"sources\":[\"test.cfg\"],"
+                + "\"source_states\":[\"test.cfg\"],\"last_reload_errors\":[],"
                 + "\"frontends\":[{\"name\":\"web\""),
                 json);
         assertTrue(json.contains("\"rules\":[{\"condition\":\"path -m beg /api\",\"backend\":\"api\","
