@@ -97,6 +97,9 @@ class EtcdRoutingTest {
         put("services/web/servers/1", host(b));
         put("services/web/port", port(b));
         lb.awaitBackend("web.example", "/", LIVE, "b");
+        put("services/web/domain", "www.example");
+        lb.awaitBackend("www.example", "/", LIVE, "b");
+        assertEquals("503", lb.backendFor("web.example", "/"), "the old domain no longer routes");
         put("services/web/balance", "leastconn");
         Await.until("balance leastconn", LIVE, () -> lb.server().table().backends().get("web").algorithm()
                 .toString().toLowerCase().contains("leastconn"));
@@ -121,6 +124,9 @@ class EtcdRoutingTest {
         put("services/apiv2/url_beg", "/api/v2");
         lb.awaitBackend("any.example", "/api/v2/x", LIVE, "b");
         assertEquals("a", lb.backendFor("any.example", "/api/v1/x"));
+        put("services/apiv2/url_beg", "/v3");
+        lb.awaitBackend("any.example", "/v3/x", LIVE, "b");
+        assertEquals("a", lb.backendFor("any.example", "/api/v2/x"), "the old prefix falls to /api");
         del("services/api/");
         del("services/apiv2/");
         lb.awaitBackend("any.example", "/api/v2/x", LIVE, "503");
@@ -182,6 +188,25 @@ class EtcdRoutingTest {
                 return false;
             }
         });
+        int moved = FreePort.on("127.0.0.1");
+        InetSocketAddress movedTo = new InetSocketAddress("127.0.0.1", moved);
+        put("tcp-services/db/external_port", String.valueOf(moved));
+        Await.until("the service moves to its new external port", LIVE, () -> {
+            try {
+                return "a".equals(DiscoveryLb.get(movedTo, "whatever", "/").header("X-Backend"));
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
+        Await.until("the old port is closed", LIVE, () -> {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(listener, 1000);
+                return false;
+            } catch (java.io.IOException e) {
+                return true;
+            }
+        });
+        put("tcp-services/db/external_port", String.valueOf(external));
         put("tcp-services/db/servers/1", b);
         Await.until("tcp service follows its server", LIVE, () -> {
             try {
