@@ -178,7 +178,7 @@ public final class LbServer implements AutoCloseable {
         if (etcdPart != null) {
             // Started once the files serve: etcd being down delays nothing (SPEC section 9).
             etcd = new EtcdSource(config.etcdUris(), config.etcdPrefix(), snapshot -> {
-                etcdPart.update(snapshot.revision(), snapshot.keys());
+                etcdPart.update(snapshot.keys());
                 changed("etcd revision " + snapshot.revision());
             });
             etcd.start();

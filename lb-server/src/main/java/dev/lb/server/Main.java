@@ -31,9 +31,19 @@ public final class Main {
     private Main() {
     }
 
+    /** Held here: java.util.logging keeps loggers weakly, and a collected one forgets its level. */
+    private static final java.util.logging.Logger GRPC_LOG = java.util.logging.Logger.getLogger("io.grpc");
+
     public static void main(String[] args) {
         System.setProperty("java.util.logging.SimpleFormatter.format",
                 "%1$tF %1$tT.%1$tL [%4$s] %3$s: %5$s%6$s%n");
+        // jetcd logs through SLF4J, which has no binding here: without this, SLF4J prints three
+        // warning lines about the missing provider at every start. lb logs what etcd does itself.
+        if (System.getProperty("slf4j.internal.verbosity") == null) {
+            System.setProperty("slf4j.internal.verbosity", "ERROR");
+        }
+        // gRPC (under jetcd) announces its transport at INFO; lb's own log says what matters.
+        GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
         System.exit(run(args, System.out, System.err));
     }
 

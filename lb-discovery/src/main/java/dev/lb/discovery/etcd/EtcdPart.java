@@ -17,12 +17,9 @@ import java.util.function.Supplier;
  */
 public final class EtcdPart implements SourcePipeline.Part {
 
-    private record Keys(long revision, SortedMap<String, String> keys) {
-    }
-
     private final EtcdServices services;
     private final Supplier<SourceState> state;
-    private volatile Keys latest = new Keys(0, Collections.emptySortedMap());
+    private volatile SortedMap<String, String> latest = Collections.emptySortedMap();
     private volatile Map<String, String> certificates = Map.of();
 
     /**
@@ -39,15 +36,14 @@ public final class EtcdPart implements SourcePipeline.Part {
      * New keys from the source (not copied: pass an unmodifiable map); the caller then tells
      * the pipeline that something changed.
      */
-    public void update(long revision, SortedMap<String, String> keys) {
+    public void update(SortedMap<String, String> keys) {
         // EtcdSnapshot's keys are already an immutable copy: no second copy of a large table.
-        latest = new Keys(revision, keys);
+        latest = keys;
     }
 
     @Override
     public SourcePipeline.Rendered render(DnsLookup dns) {
-        Keys k = latest;
-        EtcdServices.Rendered r = services.render(k.keys(), k.revision(), dns);
+        EtcdServices.Rendered r = services.render(latest, dns);
         certificates = r.certificates();
         return new SourcePipeline.Rendered(List.of(r.text()), r.dnsQueries(), r.problems());
     }

@@ -80,7 +80,7 @@ public final class EtcdServices {
     }
 
     /** Renders {@code keys} (relative to the prefix) with the DNS answers known now. */
-    public Rendered render(SortedMap<String, String> keys, long revision, DnsLookup dns) {
+    public Rendered render(SortedMap<String, String> keys, DnsLookup dns) {
         Map<String, Map<String, String>> http = group(keys, "services/");
         Map<String, Map<String, String>> tcp = group(keys, "tcp-services/");
         Map<String, String> certs = new TreeMap<>();
@@ -92,8 +92,9 @@ public final class EtcdServices {
         List<ConfigProblem> problems = new ArrayList<>();
         Set<DnsQuery> queries = new LinkedHashSet<>();
         StringBuilder out = new StringBuilder();
-        out.append("# rendered by lb from etcd ").append(prefix).append("/ at revision ").append(revision)
-                .append('\n');
+        // No revision here: a change outside the services (a certificate, a no-op) must render
+        // the same text, so that it publishes no new table. The source's state carries it.
+        out.append("# rendered by lb from etcd ").append(prefix).append("/\n");
         out.append("defaults ").append(DEFAULTS).append('\n')
                 .append("    mode http\n")
                 .append("    timeout connect 5s\n")

@@ -65,7 +65,7 @@ class EtcdServicesTest {
                 "services/v2/port", "82",
                 "services/v2/balance", "leastconn",
                 "services/v2/strip", "false",
-                "services/v2/servers/1", "127.0.0.5"), 7, DnsLookup.NONE);
+                "services/v2/servers/1", "127.0.0.5"), DnsLookup.NONE);
         assertEquals(List.of(), r.problems());
         RoutingTable t = compile(r, DnsLookup.NONE).table();
         assertEquals(List.of(new InetSocketAddress("127.0.0.1", 18080)),
@@ -92,7 +92,7 @@ class EtcdServicesTest {
                 new DnsTarget(InetAddress.getByName("127.0.0.2"), 0),
                 new DnsTarget(InetAddress.getByName("127.0.0.3"), 0))));
         EtcdServices.Rendered r = services.render(keys("services/myapp/domain", "example.org",
-                "services/myapp/port", "80"), 3, dns::get);
+                "services/myapp/port", "80"), dns::get);
         assertEquals(java.util.Set.of(new DnsQuery(DnsQuery.DEFAULT, "myapp")), r.dnsQueries());
         RoutingTable t = compile(r, dns::get).table();
         assertEquals(List.of("127.0.0.2:80", "127.0.0.3:80"), t.backends().get("myapp").servers().stream()
@@ -105,7 +105,7 @@ class EtcdServicesTest {
                 "tcp-services/redis/external_port", "16379",
                 "tcp-services/redis/internal_port", "6379",
                 "tcp-services/redis/servers/r1", "127.0.0.7",
-                "certs/example.org", "-----BEGIN CERTIFICATE-----"), 1, DnsLookup.NONE);
+                "certs/example.org", "-----BEGIN CERTIFICATE-----"), DnsLookup.NONE);
         RoutingTable t = compile(r, DnsLookup.NONE).table();
         Frontend fe = t.frontendAt(new InetSocketAddress("127.0.0.1", 16379));
         assertEquals(Mode.TCP, fe.mode());
@@ -118,18 +118,18 @@ class EtcdServicesTest {
     void incompleteServicesAreSkippedAndInvalidOnesKeepTheirLastValidVersion() throws Exception {
         EtcdServices.Rendered first = services.render(keys(
                 "services/a/domain", "a.org", "services/a/port", "80", "services/a/servers/1", "127.0.0.2",
-                "services/b/domain", "b.org"), 1, DnsLookup.NONE);
+                "services/b/domain", "b.org"), DnsLookup.NONE);
         assertEquals(List.of("etcd:/haproxy-haproxy-1/services/b"),
                 first.problems().stream().map(ConfigProblem::file).toList());
         assertEquals(1, first.httpServices());
         EtcdServices.Rendered typo = services.render(keys(
                 "services/a/domain", "a.org", "services/a/port", "8o", "services/a/servers/1", "127.0.0.2"),
-                2, DnsLookup.NONE);
+                DnsLookup.NONE);
         assertTrue(typo.problems().get(0).format().startsWith(
                 "etcd:/haproxy-haproxy-1/services/a/port: '8o' is not a port"), typo.problems().toString());
         RoutingTable t = compile(typo, DnsLookup.NONE).table();
         assertEquals(new InetSocketAddress("127.0.0.2", 80), t.backends().get("a").servers().get(0).address());
-        EtcdServices.Rendered gone = services.render(keys(), 3, DnsLookup.NONE);
+        EtcdServices.Rendered gone = services.render(keys(), DnsLookup.NONE);
         assertEquals(0, gone.httpServices());
         assertTrue(compile(gone, DnsLookup.NONE).table().backends().isEmpty());
     }
