@@ -63,7 +63,11 @@ public final class EtcdServices {
 
     private final Map<String, Fragment> lastGoodHttp = new HashMap<>();
     private final Map<String, Cached> httpCache = new HashMap<>();
-    private final Map<String, String> lastGoodTcp = new HashMap<>();
+    /** A TCP service's last valid section and the port it listens on. */
+    private record TcpSection(int external, String text) {
+    }
+
+    private final Map<String, TcpSection> lastGoodTcp = new HashMap<>();
 
     /**
      * @param prefix the watched prefix, e.g. {@code /haproxy-haproxy-1}, for problem locations
@@ -265,15 +269,16 @@ public final class EtcdServices {
                     + "    bind " + bindText(new InetSocketAddress(httpBind.getAddress(), external)) + "\n"
                     + "    balance " + balance + "\n"
                     + servers;
-            lastGoodTcp.put(svc, section);
+            lastGoodTcp.put(svc, new TcpSection(external, section));
         } else {
             problems.addAll(mine);
-            section = lastGoodTcp.get(svc);
-            if (section == null) {
+            TcpSection last = lastGoodTcp.get(svc);
+            if (last == null) {
                 return null;
             }
             problems.add(problem(where, "keeps serving its last valid settings"));
-            external = Integer.parseInt(section.substring(section.indexOf("bind ")).split("[:\\s]")[2]);
+            section = last.text();
+            external = last.external();
         }
         String other = ports.putIfAbsent(external, svc);
         if (other != null) {

@@ -112,6 +112,21 @@ class EtcdServicesTest {
         assertEquals(new InetSocketAddress("127.0.0.7", 6379),
                 t.backends().get("tcp-redis").servers().get(0).address());
         assertEquals(Map.of("example.org", "-----BEGIN CERTIFICATE-----"), r.certificates());
+        EtcdServices.Rendered typo = services.render(keys(
+                "tcp-services/redis/external_port", "16379x",
+                "tcp-services/redis/internal_port", "6379",
+                "tcp-services/redis/servers/r1", "127.0.0.7"), DnsLookup.NONE);
+        assertEquals(1, typo.tcpServices(), "the last valid version serves: " + typo.problems());
+        assertTrue(compile(typo, DnsLookup.NONE).table().frontendAt(new InetSocketAddress("127.0.0.1", 16379))
+                != null);
+        EtcdServices.Rendered clash = services.render(keys(
+                "tcp-services/a/external_port", "16380", "tcp-services/a/internal_port", "1",
+                "tcp-services/a/servers/1", "127.0.0.7",
+                "tcp-services/b/external_port", "16380", "tcp-services/b/internal_port", "2",
+                "tcp-services/b/servers/1", "127.0.0.8"), DnsLookup.NONE);
+        assertEquals(1, clash.tcpServices());
+        assertEquals("etcd:/haproxy-haproxy-1/tcp-services/b/external_port: port 16380 is already taken by "
+                + "tcp-services/a; skipped", clash.problems().get(0).format());
     }
 
     @Test
