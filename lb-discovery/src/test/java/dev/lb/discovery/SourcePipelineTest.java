@@ -134,8 +134,8 @@ class SourcePipelineTest {
         assertTrue(o.applied(), "the files serve");
         assertTrue(o.published());
         assertEquals(List.of("haproxy.cfg"), tables.get().sources());
-        assertTrue(o.errors().get(0).format().startsWith("etcd:/haproxy-t:3: bind 127.0.0.1:18001 collides with "
-                + "the bind at haproxy.cfg:3"), o.errors().toString());
+        assertTrue(o.errors().get(0).format().startsWith("etcd:/haproxy-t:3: bind 127.0.0.1:18001 collides "
+                + "with the bind at haproxy.cfg:3"), o.errors().toString());
         part.text = part("127.0.0.3:80");
         pipeline.reload("fixed");
         assertEquals(List.of("haproxy.cfg", "etcd:/haproxy-t"), tables.get().sources());

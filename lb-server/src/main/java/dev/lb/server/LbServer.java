@@ -21,6 +21,8 @@ import dev.lb.http.HttpProxy;
 import dev.lb.http.Transport;
 import dev.lb.http.check.HealthChecker;
 import dev.lb.tcp.TcpProxy;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -32,6 +34,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -113,27 +116,27 @@ public final class LbServer implements AutoCloseable {
      * Whether each source is connected, the table version and whether the latest rebuild was
      * accepted, on {@code /metrics}: what an alert on a stuck source or a bad render reads.
      */
-    private void sourceMeters(io.micrometer.core.instrument.MeterRegistry registry) {
+    private void sourceMeters(MeterRegistry registry) {
         List<String> names = new ArrayList<>();
         if (etcdPart != null) {
             names.add("etcd");
         }
         names.add("dns");
         for (String name : names) {
-            io.micrometer.core.instrument.Gauge.builder("lb.source.connected", () -> pipeline.states().stream()
+            Gauge.builder("lb.source.connected", () -> pipeline.states().stream()
                     .filter(st -> st.name().startsWith(name)).allMatch(SourceState::connected) ? 1 : 0)
                     .tag("source", name)
                     .description("1 while the discovery source's latest read or watch succeeded")
                     .register(registry);
-            io.micrometer.core.instrument.Gauge.builder("lb.source.revision", () -> pipeline.states().stream()
+            Gauge.builder("lb.source.revision", () -> pipeline.states().stream()
                     .filter(st -> st.name().startsWith(name)).mapToLong(SourceState::revision).max().orElse(0))
                     .tag("source", name)
                     .description("etcd revision (or count of DNS answer changes) of the source's latest data")
                     .register(registry);
         }
-        io.micrometer.core.instrument.Gauge.builder("lb.table.version", () -> tables.get().version())
+        Gauge.builder("lb.table.version", () -> tables.get().version())
                 .description("version of the live routing table").register(registry);
-        io.micrometer.core.instrument.Gauge.builder("lb.reload.last.success", () -> {
+        Gauge.builder("lb.reload.last.success", () -> {
             SourcePipeline.Outcome o = pipeline.last();
             return o == null || o.errors().isEmpty() ? 1 : 0;
         }).description("1 when the latest rebuild took every input as it is, 0 when one was refused")
@@ -285,8 +288,8 @@ public final class LbServer implements AutoCloseable {
     }
 
     /** The names of the PEM bundles stored under etcd's {@code certs/} (not served yet: no TLS). */
-    public java.util.Set<String> storedCertificates() {
-        return etcdPart == null ? java.util.Set.of() : etcdPart.certificates().keySet();
+    public Set<String> storedCertificates() {
+        return etcdPart == null ? Set.of() : etcdPart.certificates().keySet();
     }
 
     /** The discovery sources' states (etcd, DNS), for tests and reporting. */

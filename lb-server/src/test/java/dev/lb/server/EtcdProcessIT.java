@@ -34,7 +34,8 @@ class EtcdProcessIT {
     void theJarServesWhatEtcdctlTypes() throws Exception {
         int dnsPort = FreePort.on("127.0.0.61");
         try (EtcdProcess etcd = new EtcdProcess().start(); NamedBackends backends = new NamedBackends();
-                Dnsmasq dns = Dnsmasq.create(dir, Map.of("myapp", List.of("127.0.0.61", "127.0.0.62"))).start()) {
+                Dnsmasq dns = Dnsmasq.create(dir, Map.of("myapp", List.of("127.0.0.61", "127.0.0.62")))
+                        .start()) {
             String a = backends.start("a");
             backends.startAt("m61", "127.0.0.61", dnsPort);
             backends.startAt("m62", "127.0.0.62", dnsPort);

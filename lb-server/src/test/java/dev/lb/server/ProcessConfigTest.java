@@ -72,7 +72,8 @@ class ProcessConfigTest {
         ProcessConfig c = ProcessConfig.load(Optional.empty(), Map.of("ETCD_ENDPOINTS",
                 "etcd-a, 127.0.0.2:2381,http://etcd-c:2379", "DNS_SERVERS", "127.0.0.1:8600,[::1]:53,10.0.0.2",
                 "HAPROXY_ID", "edge-2"));
-        assertEquals(List.of(java.net.URI.create("http://etcd-a:2379"), java.net.URI.create("http://127.0.0.2:2381"),
+        assertEquals(List.of(java.net.URI.create("http://etcd-a:2379"),
+                java.net.URI.create("http://127.0.0.2:2381"),
                 java.net.URI.create("http://etcd-c:2379")), c.etcdUris());
         assertEquals("/haproxy-edge-2", c.etcdPrefix());
         assertTrue(c.discovery(), "an etcd endpoint turns the etcd source on");

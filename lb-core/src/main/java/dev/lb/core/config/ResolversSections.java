@@ -24,6 +24,8 @@ final class ResolversSections {
     static final Duration HOLD_VALID = Duration.ofSeconds(10);
     static final Duration TIMEOUT_RESOLVE = Duration.ofSeconds(1);
     static final int RESOLVE_RETRIES = 3;
+    private static final List<String> HOLD_STATUSES = List.of("valid", "nx", "other", "refused", "timeout",
+            "obsolete");
 
     private ResolversSections() {
     }
@@ -70,8 +72,7 @@ final class ResolversSections {
                     Duration t = time == null ? null : args.time(time);
                     if ("valid".equals(what) && t != null) {
                         hold = t;
-                    } else if (what != null && !List.of("valid", "nx", "other", "refused", "timeout", "obsolete")
-                            .contains(what)) {
+                    } else if (what != null && !HOLD_STATUSES.contains(what)) {
                         problems.error(line, "unknown 'hold' status '" + what + "'");
                     }
                 }
@@ -92,7 +93,8 @@ final class ResolversSections {
                     }
                 }
                 case "accepted_payload_size" -> args.integer(1, "a size in bytes", 512, 65535);
-                default -> problems.error(line, "unknown keyword '" + line.keyword() + "' in a 'resolvers' section");
+                default -> problems.error(line, "unknown keyword '" + line.keyword()
+                        + "' in a 'resolvers' section");
             }
         }
         if (servers.isEmpty() && !resolvConf) {

@@ -80,7 +80,8 @@ final class ServerParser {
             }
             List<InetSocketAddress> answer = answer(d, n, resolvers);
             InetSocketAddress before = d.dns.previousAddress(d.name(), name);
-            address = before != null && answer.contains(before) ? Optional.of(before) : answer.stream().findFirst();
+            address = before != null && answer.contains(before) ? Optional.of(before)
+                    : answer.stream().findFirst();
         } else {
             address = d.addresses.server(addr, line);
         }
@@ -148,7 +149,8 @@ final class ServerParser {
         Map<Integer, InetSocketAddress> slots = new TreeMap<>();
         for (int i = first; i <= last; i++) {
             if (!d.serverNames.add(prefix + i)) {
-                d.problems.error(line, "backend '" + d.name() + "' already has a server named '" + prefix + i + "'");
+                d.problems.error(line, "backend '" + d.name() + "' already has a server named '"
+                        + prefix + i + "'");
                 return;
             }
             InetSocketAddress before = d.dns.previousAddress(d.name(), prefix + i);
@@ -331,7 +333,8 @@ final class ServerParser {
                 }
                 case "resolvers" -> {
                     if (next == null) {
-                        problems.error(line, "server option 'resolvers' expects the name of a resolvers section");
+                        problems.error(line,
+                                "server option 'resolvers' expects the name of a resolvers section");
                         return false;
                     }
                     if (!dns.hasSection(next)) {

@@ -55,7 +55,8 @@ class DnsServersConfigTest {
 
     private static List<String> servers(LoadResult r) {
         return r.table().backends().get("app").servers().stream()
-                .map(s -> s.name() + "=" + s.address().getAddress().getHostAddress() + ":" + s.address().getPort())
+                .map(s -> s.name() + "=" + s.address().getAddress().getHostAddress() + ":"
+                        + s.address().getPort())
                 .toList();
     }
 
@@ -78,7 +79,8 @@ class DnsServersConfigTest {
         answers.put(new DnsQuery("consul", "_db._tcp.service.consul"), new DnsAnswer(List.of(
                 new DnsTarget(InetAddress.getByName("127.0.0.4"), 5432))));
         LoadResult r = compile(RoutingTable.EMPTY);
-        assertEquals(List.of("one=127.0.0.9:9000", "web1=127.0.0.2:80", "web2=127.0.0.3:80", "srv1=127.0.0.4:5432"),
+        assertEquals(List.of("one=127.0.0.9:9000", "web1=127.0.0.2:80", "web2=127.0.0.3:80",
+                "srv1=127.0.0.4:5432"),
                 servers(r));
         Server one = r.table().backends().get("app").servers().get(0);
         assertTrue(one.check(), "the line's options apply to a resolved server");
@@ -93,7 +95,7 @@ class DnsServersConfigTest {
         answers.put(new DnsQuery("consul", "web.service.consul"), a("127.0.0.3", "127.0.0.5", "127.0.0.6"));
         answers.put(new DnsQuery("consul", "api.local"), a("127.0.0.1", "127.0.0.9"));
         LoadResult r = compile(first);
-        assertEquals(List.of("one=127.0.0.9:80".replace(":80", ":9000"), "web1=127.0.0.5:80", "web2=127.0.0.3:80",
+        assertEquals(List.of("one=127.0.0.9:9000", "web1=127.0.0.5:80", "web2=127.0.0.3:80",
                 "web3=127.0.0.6:80"), servers(r));
         assertTrue(r.table().backends().get("app").servers().get(2).state()
                 == first.backends().get("app").servers().get(2).state(), "web2 kept its run-time state");

@@ -33,7 +33,8 @@ class DnsServersTest {
         int srvPort = FreePort.on("127.0.0.53");
         try (NamedBackends backends = new NamedBackends();
                 Dnsmasq dns = Dnsmasq.create(dir, Map.of("api.internal", List.of("127.0.0.51"),
-                        "node-a.node.consul", List.of("127.0.0.53"), "node-b.node.consul", List.of("127.0.0.54")))
+                        "node-a.node.consul", List.of("127.0.0.53"),
+                        "node-b.node.consul", List.of("127.0.0.54")))
                         .srv("_web._tcp.service.consul", "node-a.node.consul", srvPort, 1, 10)
                         .srv("_web._tcp.service.consul", "node-b.node.consul", srvPort, 1, 10)
                         .start()) {
@@ -69,18 +70,20 @@ class DnsServersTest {
                     web.add(backend(fe, "/web"));
                     return web.containsAll(Set.of("web-a", "web-b"));
                 }, web::toString);
-                assertEquals(List.of("web1", "web2"), lb.server().table().backends().get("web").servers().stream()
-                        .map(s -> s.name()).toList(), "two of four slots filled");
-                dns.hosts(Map.of("api.internal", List.of("127.0.0.52"), "node-a.node.consul", List.of("127.0.0.53"),
+                assertEquals(List.of("web1", "web2"), lb.server().table().backends().get("web").servers()
+                        .stream().map(s -> s.name()).toList(), "two of four slots filled");
+                dns.hosts(Map.of("api.internal", List.of("127.0.0.52"),
+                        "node-a.node.consul", List.of("127.0.0.53"),
                         "node-b.node.consul", List.of("127.0.0.54")));
-                Await.until("the server follows its new address", LIVE, () -> "api-52".equals(backend(fe, "/")));
+                Await.until("the server follows its new address", LIVE,
+                        () -> "api-52".equals(backend(fe, "/")));
                 Await.until("the health check runs against the new address", LIVE, () -> lb.server().table()
                         .backends().get("api").servers().get(0).address().getAddress().getHostAddress()
                         .equals("127.0.0.52"));
                 // DNS down: the last known addresses keep serving, and the failure is reported.
                 dns.stop();
-                Await.until("the DNS source reports the failure", LIVE, () -> lb.server().sourceStates().stream()
-                        .anyMatch(st -> st.name().startsWith("dns") && st.lastError() != null),
+                Await.until("the DNS source reports the failure", LIVE, () -> lb.server().sourceStates()
+                        .stream().anyMatch(st -> st.name().startsWith("dns") && st.lastError() != null),
                         () -> lb.server().sourceStates().toString());
                 for (int i = 0; i < 10; i++) {
                     assertEquals("api-52", backend(fe, "/"));

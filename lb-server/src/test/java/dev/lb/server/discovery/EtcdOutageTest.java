@@ -79,7 +79,8 @@ class EtcdOutageTest {
                 etcd.etcdctl("put", "/haproxy-late/services/web/port", "1");
                 etcd.etcdctl("put", "/haproxy-late/services/web/domain", "web.example");
                 lb.awaitBackend("web.example", "/", LIVE, "b");
-                assertEquals("a", DiscoveryLb.get(files, "x", "/").header("X-Backend"), "the files still serve");
+                assertEquals("a", DiscoveryLb.get(files, "x", "/").header("X-Backend"),
+                        "the files still serve");
             }
         }
     }

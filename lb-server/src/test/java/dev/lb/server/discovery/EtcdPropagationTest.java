@@ -61,9 +61,9 @@ class EtcdPropagationTest {
                     micros.add((System.nanoTime() - returned) / 1000);
                 }
                 Collections.sort(micros);
-                String line = String.format("etcdctl put -> routed: %d services, %d changes, p50 %.1f ms, p90 %.1f ms, "
-                        + "p99 %.1f ms, max %.1f ms", others + 1, changes, at(micros, 0.50), at(micros, 0.90), at(micros, 0.99),
-                        micros.get(micros.size() - 1) / 1000.0);
+                String line = String.format("etcdctl put -> routed: %d services, %d changes, p50 %.1f ms, "
+                        + "p90 %.1f ms, p99 %.1f ms, max %.1f ms", others + 1, changes, at(micros, 0.50),
+                        at(micros, 0.90), at(micros, 0.99), micros.get(micros.size() - 1) / 1000.0);
                 System.out.println(line);
                 Files.writeString(Path.of("target", "etcd-propagation.txt"), line + "\n");
                 assertEquals(changes, micros.size());
@@ -89,8 +89,8 @@ class EtcdPropagationTest {
                     puts.clear();
                 }
             }
-            java.util.concurrent.CompletableFuture.allOf(puts.toArray(new java.util.concurrent.CompletableFuture[0]))
-                    .get();
+            java.util.concurrent.CompletableFuture.allOf(
+                    puts.toArray(new java.util.concurrent.CompletableFuture[0])).get();
         }
     }
 

@@ -243,7 +243,8 @@ class EtcdRoutingTest {
         // A typo keeps the last valid version serving.
         put("services/good/servers/1", "not a host:port");
         Await.until("the typo is reported", LIVE, () -> lb.server().adminSources().stream()
-                .anyMatch(s -> s.contains("services/good/servers/1")), () -> lb.server().adminSources().toString());
+                .anyMatch(s -> s.contains("services/good/servers/1")),
+                () -> lb.server().adminSources().toString());
         assertEquals("a", lb.backendFor("good.example", "/"));
         // A PEM value starts with '-': etcdctl takes it from stdin, as users pipe a file in.
         ETCD.etcdctlWithInput("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", "put",

@@ -79,7 +79,8 @@ public final class DiscoveryLb implements AutoCloseable {
         return get(http, host, path);
     }
 
-    public static RawHttpClient.Response get(InetSocketAddress to, String host, String path) throws IOException {
+    public static RawHttpClient.Response get(InetSocketAddress to, String host, String path)
+            throws IOException {
         try (RawHttpClient c = new RawHttpClient(to)) {
             return c.get(path, host);
         }
