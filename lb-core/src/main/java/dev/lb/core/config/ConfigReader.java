@@ -35,12 +35,13 @@ final class ConfigReader {
 
     private void readFile(ConfigText text, List<Section> sections) {
         String[] lines = text.text().split("\n", -1);
+        TokenCache tokens = TokenCache.forRead(text.name(), lines.length);
         ConfigLine header = null;
         List<ConfigLine> body = new ArrayList<>();
         for (int i = 0; i < lines.length; i++) {
             List<String> words;
             try {
-                words = ConfigTokenizer.tokenize(lines[i], env);
+                words = tokens.words(lines[i], env);
             } catch (IllegalArgumentException e) {
                 problems.error(text.name(), i + 1, e.getMessage());
                 continue;
@@ -65,6 +66,7 @@ final class ConfigReader {
         }
         // A section never spans two files (HAProxy closes it at the end of each file).
         close(header, body, sections);
+        tokens.publish();
     }
 
     private void close(ConfigLine header, List<ConfigLine> body, List<Section> sections) {
