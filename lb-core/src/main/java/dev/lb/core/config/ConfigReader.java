@@ -41,7 +41,7 @@ final class ConfigReader {
         for (int i = 0; i < lines.length; i++) {
             List<String> words;
             try {
-                words = tokens.words(lines[i], env);
+                words = tokens.words(i, lines[i], env);
             } catch (IllegalArgumentException e) {
                 problems.error(text.name(), i + 1, e.getMessage());
                 continue;
