@@ -68,7 +68,8 @@ class TokenCacheTest {
         for (int step = 0; step < 60; step++) {
             for (int e = random.nextInt(4); e >= 0; e--) {
                 int at = 2 + random.nextInt(lines.size() - 2);
-                String l = random.nextBoolean() ? "backend n" + step + "x" + e : pool[random.nextInt(pool.length)];
+                String l = random.nextBoolean() ? "backend n" + step + "x" + e
+                        : pool[random.nextInt(pool.length)];
                 switch (random.nextInt(3)) {
                     case 0 -> lines.add(at, l);
                     case 1 -> lines.remove(at);
