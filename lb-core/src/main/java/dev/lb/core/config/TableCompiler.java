@@ -62,8 +62,8 @@ final class TableCompiler {
         DnsContext dnsContext = new DnsContext(dns, ResolversSections.read(sections, problems), previous);
         List<ProxyDraft> proxies = readProxies(sections, userlists, dnsContext, problems);
         checkNames(proxies, problems);
-        Map<String, Backend> backends = new LinkedHashMap<>();
-        Map<String, ProxyDraft> backendDrafts = new HashMap<>();
+        Map<String, Backend> backends = new LinkedHashMap<>(proxies.size() * 2);
+        Map<String, ProxyDraft> backendDrafts = new HashMap<>(proxies.size() * 2);
         List<StatsSection> stats = new ArrayList<>();
         for (ProxyDraft d : proxies) {
             if (d.isStatsOnly()) {
@@ -305,8 +305,13 @@ final class TableCompiler {
         for (Server s : servers) {
             Server o = old.get(s.name());
             // Counters follow the name (the stats rows are named); state also needs the address.
-            Server c = o != null ? s.withCounters(o.counters()) : s;
-            out.add(o != null && o.address().equals(s.address()) ? c.withState(o.state()) : c);
+            if (o == null) {
+                out.add(s);
+            } else if (o.address().equals(s.address())) {
+                out.add(s.withCarried(o.state(), o.counters()));
+            } else {
+                out.add(s.withCounters(o.counters()));
+            }
         }
         return out;
     }

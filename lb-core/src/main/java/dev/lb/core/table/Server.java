@@ -211,6 +211,11 @@ public final class Server {
         return b.build();
     }
 
+    /** {@link #withState} and {@link #withCounters} at once: one copy, not two, per server of a reload. */
+    public Server withCarried(ServerState carriedState, ServerCounters carriedCounters) {
+        return rebuild(carriedState, carriedCounters);
+    }
+
     /** The same server counting into {@code carried}: a reload keeps a server's counters by name. */
     public Server withCounters(ServerCounters carried) {
         return rebuild(state, carried);

@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -52,6 +53,7 @@ public final class EtcdServices {
     }
 
     private final String prefix;
+    private final boolean incremental;
     private final InetSocketAddress httpBind;
     /**
      * A service as last rendered, reused while its keys and the DNS answer it read are the
@@ -62,6 +64,18 @@ public final class EtcdServices {
     }
 
     private final Map<String, Fragment> lastGoodHttp = new HashMap<>();
+    /**
+     * The keys last rendered and their services as grouped then: the next snapshot differs by a
+     * few keys, so only the services those keys belong to are grouped again.
+     */
+    private SortedMap<String, String> lastKeys = new TreeMap<>();
+    private SortedMap<String, Map<String, String>> lastHttpGroups = new TreeMap<>();
+    private SortedMap<String, Map<String, String>> lastTcpGroups = new TreeMap<>();
+    private int lastLength = 1024;
+
+    /** Services grouped, and whether one of the last render's is gone (the caches must forget it). */
+    private record Grouping(SortedMap<String, Map<String, String>> services, boolean removedAny) {
+    }
     private final Map<String, Cached> httpCache = new HashMap<>();
     /** A TCP service's last valid section and the port it listens on. */
     private record TcpSection(int external, String text) {
@@ -74,6 +88,12 @@ public final class EtcdServices {
      * @param httpBind lb.http.bind: the HTTP services' listener; TCP services bind its host
      */
     public EtcdServices(String prefix, InetSocketAddress httpBind) {
+        this(prefix, httpBind, true);
+    }
+
+    /** With {@code incremental} false every render groups all keys again (tests compare the two). */
+    EtcdServices(String prefix, InetSocketAddress httpBind, boolean incremental) {
+        this.incremental = incremental;
         this.prefix = prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix;
         this.httpBind = httpBind;
     }
@@ -83,19 +103,29 @@ public final class EtcdServices {
         return "etcd:" + prefix;
     }
 
-    /** Renders {@code keys} (relative to the prefix) with the DNS answers known now. */
+    /**
+     * Renders {@code keys} (relative to the prefix) with the DNS answers known now. The keys must
+     * not change afterwards (an {@link EtcdSnapshot}'s never do): the next render reads what
+     * changed since by comparing the two.
+     */
     public Rendered render(SortedMap<String, String> keys, DnsLookup dns) {
-        Map<String, Map<String, String>> http = group(keys, "services/");
-        Map<String, Map<String, String>> tcp = group(keys, "tcp-services/");
+        Grouping httpGrouping = regroup(keys, "services/", lastKeys, lastHttpGroups);
+        Grouping tcpGrouping = regroup(keys, "tcp-services/", lastKeys, lastTcpGroups);
+        SortedMap<String, Map<String, String>> http = httpGrouping.services();
+        SortedMap<String, Map<String, String>> tcp = tcpGrouping.services();
+        lastKeys = keys;
+        lastHttpGroups = http;
+        lastTcpGroups = tcp;
         Map<String, String> certs = new TreeMap<>();
-        keys.forEach((k, v) -> {
-            if (k.startsWith("certs/") && k.length() > "certs/".length()) {
+        keys.subMap("certs/", "certs/" + Character.MAX_VALUE).forEach((k, v) -> {
+            if (k.length() > "certs/".length()) {
                 certs.put(k.substring("certs/".length()), v);
             }
         });
         List<ConfigProblem> problems = new ArrayList<>();
         Set<DnsQuery> queries = new LinkedHashSet<>();
-        StringBuilder out = new StringBuilder();
+        // Sized from the last text: a table of 10,000 services is 1.6 MB, grown 20 times otherwise.
+        StringBuilder out = new StringBuilder(lastLength + lastLength / 8);
         // No revision here: a change outside the services (a certificate, a no-op) must render
         // the same text, so that it publishes no new table. The source's state carries it.
         out.append("# rendered by lb from etcd ").append(prefix).append("/\n");
@@ -107,8 +137,11 @@ public final class EtcdServices {
                 .append("    option forwardfor\n");
 
         List<Fragment> fragments = new ArrayList<>();
-        lastGoodHttp.keySet().retainAll(http.keySet());
-        httpCache.keySet().retainAll(http.keySet());
+        if (httpGrouping.removedAny()) {
+            // Otherwise the services are those of the last render plus new ones: nothing to forget.
+            lastGoodHttp.keySet().retainAll(http.keySet());
+            httpCache.keySet().retainAll(http.keySet());
+        }
         for (Map.Entry<String, Map<String, String>> e : http.entrySet()) {
             Fragment f = cachedHttpService(e.getKey(), e.getValue(), dns, queries, problems);
             if (f != null) {
@@ -121,7 +154,9 @@ public final class EtcdServices {
         fragments.forEach(f -> out.append(f.rule()));
         fragments.forEach(f -> out.append(f.backend()));
 
-        lastGoodTcp.keySet().retainAll(tcp.keySet());
+        if (tcpGrouping.removedAny()) {
+            lastGoodTcp.keySet().retainAll(tcp.keySet());
+        }
         Map<Integer, String> ports = new HashMap<>();
         int tcpCount = 0;
         for (Map.Entry<String, Map<String, String>> e : tcp.entrySet()) {
@@ -131,13 +166,76 @@ public final class EtcdServices {
                 tcpCount++;
             }
         }
+        lastLength = out.length();
         return new Rendered(new ConfigText(sourceName(), out.toString()), queries, problems, certs,
                 fragments.size(), tcpCount);
     }
 
-    private static Map<String, Map<String, String>> group(SortedMap<String, String> keys, String root) {
-        Map<String, Map<String, String>> out = new TreeMap<>();
-        for (Map.Entry<String, String> e : keys.subMap(root, root + Character.MAX_VALUE).entrySet()) {
+    /**
+     * {@link #group}, computed from the grouping of {@code before}: services none of whose keys
+     * changed keep their map from then (the same instance, which the render cache compares first).
+     */
+    private Grouping regroup(SortedMap<String, String> keys, String root,
+            SortedMap<String, String> before, SortedMap<String, Map<String, String>> groupsBefore) {
+        if (!incremental || groupsBefore.isEmpty() || keys == before || keys.comparator() != null
+                || before.comparator() != null) {
+            // The merge walk needs two different maps, both in String order.
+            return new Grouping(group(keys.subMap(root, root + Character.MAX_VALUE), root),
+                    !groupsBefore.isEmpty());
+        }
+        Set<String> changed = new LinkedHashSet<>();
+        Iterator<Map.Entry<String, String>> now = keys.subMap(root, root + Character.MAX_VALUE)
+                .entrySet().iterator();
+        Iterator<Map.Entry<String, String>> then = before.subMap(root, root + Character.MAX_VALUE)
+                .entrySet().iterator();
+        Map.Entry<String, String> a = now.hasNext() ? now.next() : null;
+        Map.Entry<String, String> b = then.hasNext() ? then.next() : null;
+        // Both are sorted by key: one merge walk finds the added, removed and changed keys.
+        while (a != null || b != null) {
+            int order = a == null ? 1 : b == null ? -1 : a.getKey().compareTo(b.getKey());
+            if (order == 0) {
+                if (!a.getValue().equals(b.getValue())) {
+                    serviceOf(a.getKey(), root, changed);
+                }
+                a = now.hasNext() ? now.next() : null;
+                b = then.hasNext() ? then.next() : null;
+            } else if (order < 0) {
+                serviceOf(a.getKey(), root, changed);
+                a = now.hasNext() ? now.next() : null;
+            } else {
+                serviceOf(b.getKey(), root, changed);
+                b = then.hasNext() ? then.next() : null;
+            }
+        }
+        if (changed.isEmpty()) {
+            return new Grouping(groupsBefore, false);
+        }
+        boolean removed = false;
+        SortedMap<String, Map<String, String>> out = new TreeMap<>(groupsBefore);
+        for (String svc : changed) {
+            String from = root + svc + "/";
+            Map<String, String> k = group(keys.subMap(from, from + Character.MAX_VALUE), root).get(svc);
+            if (k == null) {
+                removed |= out.remove(svc) != null;
+            } else {
+                out.put(svc, k);
+            }
+        }
+        return new Grouping(out, removed);
+    }
+
+    /** Adds the service {@code key} belongs to, if it is a service's key. */
+    private static void serviceOf(String key, String root, Set<String> services) {
+        int slash = key.indexOf('/', root.length());
+        if (slash > root.length()) {
+            services.add(key.substring(root.length(), slash));
+        }
+    }
+
+    /** The services of {@code keys} (all under {@code root}), each with its keys below it. */
+    private static SortedMap<String, Map<String, String>> group(SortedMap<String, String> keys, String root) {
+        SortedMap<String, Map<String, String>> out = new TreeMap<>();
+        for (Map.Entry<String, String> e : keys.entrySet()) {
             String rest = e.getKey().substring(root.length());
             int slash = rest.indexOf('/');
             if (slash <= 0) {
