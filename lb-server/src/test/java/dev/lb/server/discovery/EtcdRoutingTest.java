@@ -175,55 +175,41 @@ class EtcdRoutingTest {
     }
 
     @Test
-    void tcpServicesOpenTheirPortAndCloseItWhenDeleted() throws Exception {
+    void tcpServicesOpenTheirPortAndCloseItWhenDeleted() {
         int external = FreePort.on("127.0.0.1");
         InetSocketAddress listener = new InetSocketAddress("127.0.0.1", external);
         put("tcp-services/db/servers/1", host(a));
         put("tcp-services/db/internal_port", port(a));
         put("tcp-services/db/external_port", String.valueOf(external));
-        Await.until("tcp service answers on its external port", LIVE, () -> {
-            try {
-                return "a".equals(DiscoveryLb.get(listener, "whatever", "/").header("X-Backend"));
-            } catch (java.io.IOException e) {
-                return false;
-            }
-        });
-        int moved = FreePort.on("127.0.0.1");
-        InetSocketAddress movedTo = new InetSocketAddress("127.0.0.1", moved);
-        put("tcp-services/db/external_port", String.valueOf(moved));
-        Await.until("the service moves to its new external port", LIVE, () -> {
-            try {
-                return "a".equals(DiscoveryLb.get(movedTo, "whatever", "/").header("X-Backend"));
-            } catch (java.io.IOException e) {
-                return false;
-            }
-        });
-        Await.until("the old port is closed", LIVE, () -> {
-            try (java.net.Socket s = new java.net.Socket()) {
-                s.connect(listener, 1000);
-                return false;
-            } catch (java.io.IOException e) {
-                return true;
-            }
-        });
+        Await.until("tcp service answers on its external port", LIVE, () -> relaysTo(listener, "a"));
+        InetSocketAddress movedTo = new InetSocketAddress("127.0.0.1", FreePort.on("127.0.0.1"));
+        put("tcp-services/db/external_port", String.valueOf(movedTo.getPort()));
+        Await.until("the service moves to its new external port", LIVE, () -> relaysTo(movedTo, "a"));
+        Await.until("the old port is closed", LIVE, () -> closed(listener));
         put("tcp-services/db/external_port", String.valueOf(external));
         put("tcp-services/db/servers/1", b);
-        Await.until("tcp service follows its server", LIVE, () -> {
-            try {
-                return "b".equals(DiscoveryLb.get(listener, "whatever", "/").header("X-Backend"));
-            } catch (java.io.IOException e) {
-                return false;
-            }
-        });
+        Await.until("tcp service follows its server", LIVE, () -> relaysTo(listener, "b"));
         del("tcp-services/db/");
-        Await.until("the port is closed", LIVE, () -> {
-            try (java.net.Socket s = new java.net.Socket()) {
-                s.connect(listener, 1000);
-                return false;
-            } catch (java.io.IOException e) {
-                return true;
-            }
-        });
+        Await.until("the port is closed", LIVE, () -> closed(listener));
+        Await.until("the moved port is closed", LIVE, () -> closed(movedTo));
+    }
+
+    /** Whether an HTTP request sent to the TCP listener comes back from {@code backend}. */
+    private static boolean relaysTo(InetSocketAddress listener, String backend) {
+        try {
+            return backend.equals(DiscoveryLb.get(listener, "whatever", "/").header("X-Backend"));
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    private static boolean closed(InetSocketAddress address) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(address, 1000);
+            return false;
+        } catch (java.io.IOException e) {
+            return true;
+        }
     }
 
     @Test
