@@ -87,6 +87,13 @@ final class ListenerManager {
                     + l.children().size() + " connection(s)");
             drain(l);
         }
+        for (Listener l : removed) {
+            // When the table is live, its removed ports refuse connections: a reload's answer
+            // (lb reload, the API) may be followed at once by a client that expects that.
+            if (!l.serverChannel().eventLoop().inEventLoop()) {
+                l.serverChannel().closeFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+            }
+        }
         bindErrors.keySet().retainAll(wanted.keySet());
         for (Map.Entry<InetSocketAddress, Frontend> e : wanted.entrySet()) {
             if (!open.containsKey(e.getKey())) {
