@@ -129,6 +129,7 @@ public final class SourcePipeline {
     private volatile Instant lastAt = Instant.now();
     private volatile List<ConfigProblem> sourceProblems = List.of();
     private Set<ConfigProblem> loggedWarnings = Set.of();
+    private volatile List<String> liveFiles = List.of();
 
     /**
      * @param dns the DNS watcher, or {@code null} to resolve nothing at run time
@@ -184,6 +185,11 @@ public final class SourcePipeline {
 
     public Instant lastAt() {
         return lastAt;
+    }
+
+    /** The names of the files in the live table (its other texts are the sources' parts). */
+    public List<String> liveFiles() {
+        return liveFiles;
     }
 
     /** What the sources skipped or kept from before at the latest rebuild. */
@@ -300,6 +306,7 @@ public final class SourcePipeline {
             return new Outcome(filesLive, true, false, version, errors, warnings);
         }
         RoutingTable published = tables.publish(loaded.table());
+        liveFiles = inputs.files().stream().map(ConfigText::name).toList();
         liveTexts = all;
         liveAnswers = lookup.answers();
         return new Outcome(filesLive, false, true, published.version(), errors, warnings);

@@ -89,6 +89,7 @@ class SourcePipelineTest {
         SourcePipeline.Outcome o = pipeline.reload("start");
         assertTrue(o.applied(), o.errors().toString());
         assertEquals(List.of("haproxy.cfg", "etcd:/haproxy-t"), tables.get().sources());
+        assertEquals(List.of("haproxy.cfg"), pipeline.liveFiles(), "the files among them");
         assertEquals(2, tables.get().frontends().size());
         SourcePipeline.Outcome again = pipeline.reload("same");
         assertTrue(o.published());

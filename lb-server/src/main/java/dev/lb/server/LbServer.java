@@ -243,7 +243,7 @@ public final class LbServer implements AutoCloseable {
             List<String> errors = o == null ? List.of()
                     : o.errors().stream().map(ConfigProblem::format).toList();
             RoutingTable t = tables.get();
-            return new AdminStatus(t.version(), sources(t), startedAt, pipeline.lastAt(), errors);
+            return new AdminStatus(t.version(), sources(), startedAt, pipeline.lastAt(), errors);
         }
     }
 
@@ -251,13 +251,8 @@ public final class LbServer implements AutoCloseable {
      * The live table's files, then each discovery source with its state and what it skipped:
      * what the admin page and {@code show info} list as sources.
      */
-    private List<String> sources(RoutingTable t) {
-        List<String> out = new ArrayList<>();
-        for (String s : t.sources()) {
-            if (!s.startsWith("etcd:")) {
-                out.add(s);
-            }
-        }
+    private List<String> sources() {
+        List<String> out = new ArrayList<>(pipeline.liveFiles());
         for (SourceState st : pipeline.states()) {
             out.add(describe(st));
         }
@@ -284,7 +279,7 @@ public final class LbServer implements AutoCloseable {
 
     /** The sources as the admin page lists them: files, then each source's state and problems. */
     public List<String> adminSources() {
-        return sources(tables.get());
+        return sources();
     }
 
     /** The names of the PEM bundles stored under etcd's {@code certs/} (not served yet: no TLS). */

@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValue;
 import java.io.File;
+import dev.lb.core.dns.Nameserver;
 import dev.lb.discovery.etcd.EtcdEndpoints;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -86,52 +87,9 @@ public record ProcessConfig(
     public List<InetSocketAddress> dnsServerAddresses() {
         List<InetSocketAddress> out = new ArrayList<>();
         for (String s : dnsServers) {
-            out.add(dnsServer(s));
+            out.add(Nameserver.parse(s));
         }
         return List.copyOf(out);
-    }
-
-    /** {@code ip}, {@code ip:port}, {@code [v6]:port} or a bare IPv6 address. */
-    static InetSocketAddress dnsServer(String text) {
-        String host = text;
-        int port = 53;
-        if (text.startsWith("[")) {
-            int close = text.indexOf(']');
-            if (close < 0) {
-                throw new IllegalArgumentException("'" + text + "' misses ']'");
-            }
-            host = text.substring(1, close);
-            if (text.length() > close + 1) {
-                if (text.charAt(close + 1) != ':') {
-                    throw new IllegalArgumentException("'" + text + "' must be ip[:port]");
-                }
-                port = dnsPort(text, text.substring(close + 2));
-            }
-        } else if (text.indexOf(':') > 0 && text.indexOf(':') == text.lastIndexOf(':')) {
-            host = text.substring(0, text.indexOf(':'));
-            port = dnsPort(text, text.substring(text.indexOf(':') + 1));
-        }
-        byte[] ip = io.netty.util.NetUtil.createByteArrayFromIpAddressString(host);
-        if (ip == null) {
-            throw new IllegalArgumentException("'" + text + "' is not an IP address (ip[:port])");
-        }
-        try {
-            return new InetSocketAddress(java.net.InetAddress.getByAddress(ip), port);
-        } catch (java.net.UnknownHostException e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    private static int dnsPort(String text, String port) {
-        try {
-            int p = Integer.parseInt(port);
-            if (p >= 1 && p <= 65535) {
-                return p;
-            }
-        } catch (NumberFormatException e) {
-            // below
-        }
-        throw new IllegalArgumentException("'" + text + "' has an invalid port");
     }
 
     /** {@code lb.admin.auth} as {@code user:password} pairs (comma or space separated); empty for none. */
@@ -338,7 +296,7 @@ public record ProcessConfig(
             List<String> v = list(key);
             for (String s : v) {
                 try {
-                    dnsServer(s);
+                    Nameserver.parse(s);
                 } catch (IllegalArgumentException e) {
                     throw bad(key, e.getMessage());
                 }

@@ -13,8 +13,4 @@ import java.util.Set;
  */
 public record LoadResult(RoutingTable table, List<ConfigProblem> warnings, Set<DnsQuery> dnsQueries,
         Map<String, ResolversSpec> resolvers) {
-
-    public LoadResult(RoutingTable table, List<ConfigProblem> warnings) {
-        this(table, warnings, Set.of(), Map.of());
-    }
 }

@@ -1,10 +1,8 @@
 package dev.lb.core.config;
 
+import dev.lb.core.dns.Nameserver;
 import dev.lb.core.dns.ResolversSpec;
-import io.netty.util.NetUtil;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -113,33 +111,11 @@ final class ResolversSections {
             problems.error(line, "nameserver '" + text + "': lb queries name servers over UDP only");
             return null;
         }
-        String host;
-        String port = "53";
-        if (addr.startsWith("[")) {
-            int close = addr.indexOf(']');
-            host = close < 0 ? addr : addr.substring(1, close);
-            if (close >= 0 && addr.length() > close + 2 && addr.charAt(close + 1) == ':') {
-                port = addr.substring(close + 2);
-            }
-        } else if (addr.indexOf(':') >= 0 && addr.indexOf(':') == addr.lastIndexOf(':')) {
-            host = addr.substring(0, addr.indexOf(':'));
-            port = addr.substring(addr.indexOf(':') + 1);
-        } else {
-            host = addr;
-        }
-        byte[] ip = NetUtil.createByteArrayFromIpAddressString(host);
-        if (ip == null) {
-            problems.error(line, "nameserver '" + text + "' must be an IP address (and port)");
-            return null;
-        }
-        OptionalInt p = new Arguments(line, problems).integer(port, "nameserver port", 1, 65535);
-        if (p.isEmpty()) {
-            return null;
-        }
         try {
-            return new InetSocketAddress(InetAddress.getByAddress(ip), p.getAsInt());
-        } catch (UnknownHostException e) {
-            throw new AssertionError(e);
+            return Nameserver.parse(addr);
+        } catch (IllegalArgumentException e) {
+            problems.error(line, "nameserver " + e.getMessage());
+            return null;
         }
     }
 }

@@ -104,6 +104,9 @@ class DnsServersConfigTest {
     @Test
     void unknownResolversAndMissingPortsAreLineNumberedErrors() {
         String bad = """
+                resolvers named
+                    nameserver ns1 dns.example:53
+                    nameserver ns2 127.0.0.1:99999
                 backend b
                     server a api.local:80 resolvers nowhere
                     server-template w 2 web.local resolvers nowhere
@@ -112,7 +115,9 @@ class DnsServersConfigTest {
                 h -> InetAddress.getByName("127.0.0.1"), Map.of(), q -> null)
                 .compile(List.of(new ConfigText("bad.cfg", bad))));
         String all = e.getMessage();
-        assertTrue(all.contains("bad.cfg:2: no resolvers section named 'nowhere'"), all);
-        assertTrue(all.contains("bad.cfg:3: no resolvers section named 'nowhere'"), all);
+        assertTrue(all.contains("bad.cfg:2: nameserver 'dns.example:53' is not an IP address"), all);
+        assertTrue(all.contains("bad.cfg:3: nameserver '127.0.0.1:99999' has an invalid port"), all);
+        assertTrue(all.contains("bad.cfg:5: no resolvers section named 'nowhere'"), all);
+        assertTrue(all.contains("bad.cfg:6: no resolvers section named 'nowhere'"), all);
     }
 }
