@@ -53,7 +53,7 @@ class EtcdProcessIT {
             Process lb = pb.start();
             try {
                 Await.until("lb serves lb.http.bind", Duration.ofSeconds(30),
-                        () -> !lb.isAlive() || "503".equals(backend(http, "web.example")), () -> read(log));
+                        () -> !lb.isAlive() || "503".equals(DiscoveryLb.backendAt(http, "web.example", "/")), () -> read(log));
                 assertTrue(lb.isAlive(), "lb exited: " + read(log));
                 etcd.etcdctl("put", "/haproxy-it-1/services/web/servers/1", a);
                 etcd.etcdctl("put", "/haproxy-it-1/services/web/port", "1");
@@ -61,30 +61,21 @@ class EtcdProcessIT {
                 etcd.etcdctl("put", "/haproxy-it-1/services/myapp/port", String.valueOf(dnsPort));
                 etcd.etcdctl("put", "/haproxy-it-1/services/myapp/domain", "example.org");
                 Await.until("web.example routed", Duration.ofSeconds(10),
-                        () -> "a".equals(backend(http, "web.example")), () -> read(log));
+                        () -> "a".equals(DiscoveryLb.backendAt(http, "web.example", "/")), () -> read(log));
                 java.util.Set<String> seen = new java.util.HashSet<>();
                 Await.until("myapp balanced over its two addresses", Duration.ofSeconds(10), () -> {
-                    seen.add(backend(http, "example.org"));
+                    seen.add(DiscoveryLb.backendAt(http, "example.org", "/"));
                     return seen.containsAll(List.of("m61", "m62"));
                 }, () -> seen + "\n" + read(log));
                 etcd.etcdctl("del", "--prefix", "/haproxy-it-1/services/web/");
                 Await.until("web.example removed", Duration.ofSeconds(10),
-                        () -> "503".equals(backend(http, "web.example")), () -> read(log));
+                        () -> "503".equals(DiscoveryLb.backendAt(http, "web.example", "/")), () -> read(log));
                 lb.destroy();
                 assertTrue(lb.waitFor(30, TimeUnit.SECONDS), "lb did not stop on SIGTERM: " + read(log));
                 assertEquals(0, lb.exitValue(), read(log));
             } finally {
                 lb.destroyForcibly();
             }
-        }
-    }
-
-    private static String backend(InetSocketAddress to, String host) {
-        try {
-            var r = DiscoveryLb.get(to, host, "/");
-            return r.header("X-Backend") != null ? r.header("X-Backend") : String.valueOf(r.status());
-        } catch (IOException e) {
-            return e.toString();
         }
     }
 

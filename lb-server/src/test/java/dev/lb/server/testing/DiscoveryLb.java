@@ -88,8 +88,13 @@ public final class DiscoveryLb implements AutoCloseable {
 
     /** The backend that answers {@code host path} now, {@code "503"} and the like for lb's own answers. */
     public String backendFor(String host, String path) {
+        return backendAt(http, host, path);
+    }
+
+    /** As {@link #backendFor}, for any listener (a TCP service, a file's frontend, another lb). */
+    public static String backendAt(InetSocketAddress to, String host, String path) {
         try {
-            RawHttpClient.Response r = get(host, path);
+            RawHttpClient.Response r = get(to, host, path);
             String b = r.header("X-Backend");
             return b != null ? b : String.valueOf(r.status());
         } catch (IOException e) {
