@@ -14,6 +14,8 @@ import dev.lb.core.dns.ResolversSpec;
 import dev.lb.core.table.TableRef;
 import dev.lb.discovery.SourcePipeline;
 import dev.lb.discovery.SourceState;
+import dev.lb.discovery.consul.ConsulPart;
+import dev.lb.discovery.consul.ConsulSource;
 import dev.lb.discovery.dns.DnsWatcher;
 import dev.lb.discovery.etcd.EtcdPart;
 import dev.lb.discovery.etcd.EtcdSource;
@@ -57,6 +59,8 @@ public final class LbServer implements AutoCloseable {
     private final DnsWatcher dns;
     private final EtcdPart etcdPart;
     private volatile EtcdSource etcd;
+    private final ConsulPart consulPart;
+    private volatile ConsulSource consul;
     private final ListenerManager listeners;
     private final HealthChecker checker;
     private final Instant startedAt = Instant.now();
@@ -88,6 +92,13 @@ public final class LbServer implements AutoCloseable {
         } else {
             this.etcdPart = new EtcdPart(config.etcdPrefix(), config.httpBind(), this::etcdState);
             parts.add(etcdPart);
+        }
+        if (config.consulAddress().isEmpty()) {
+            this.consulPart = null;
+        } else {
+            this.consulPart = new ConsulPart(config.consulAddress().get(), config.httpBind(),
+                    config.consulHostSuffix(), this::consulState);
+            parts.add(consulPart);
         }
         this.pipeline = new SourcePipeline(tables, files::read, parts, dns, reloads);
         this.listeners = new ListenerManager(tables, transport, workers, new HttpProxy(tables, transport),
@@ -121,6 +132,9 @@ public final class LbServer implements AutoCloseable {
         if (etcdPart != null) {
             names.add("etcd");
         }
+        if (consulPart != null) {
+            names.add("consul");
+        }
         names.add("dns");
         for (String name : names) {
             Gauge.builder("lb.source.connected", () -> pipeline.states().stream()
@@ -131,7 +145,8 @@ public final class LbServer implements AutoCloseable {
             Gauge.builder("lb.source.revision", () -> pipeline.states().stream()
                     .filter(st -> st.name().startsWith(name)).mapToLong(SourceState::revision).max().orElse(0))
                     .tag("source", name)
-                    .description("etcd revision (or count of DNS answer changes) of the source's latest data")
+                    .description("etcd revision, Consul index or count of DNS answer changes of the "
+                            + "source's latest data")
                     .register(registry);
         }
         Gauge.builder("lb.table.version", () -> tables.get().version())
@@ -147,6 +162,13 @@ public final class LbServer implements AutoCloseable {
         EtcdSource e = etcd;
         return e != null ? e.state()
                 : new SourceState("etcd " + config.etcdPrefix() + "/", false, 0, "not started yet", null);
+    }
+
+    private SourceState consulState() {
+        ConsulSource c = consul;
+        return c != null ? c.state()
+                : new SourceState("consul " + config.consulAddress().orElse(""), false, 0, "not started yet",
+                        null);
     }
 
     /** A source or DNS said something changed: one coalesced rebuild on the reload thread. */
@@ -185,6 +207,13 @@ public final class LbServer implements AutoCloseable {
                 changed("etcd revision " + snapshot.revision());
             });
             etcd.start();
+        }
+        if (consulPart != null) {
+            consul = new ConsulSource(config.consulAddress().get(), config.consulTag(), snapshot -> {
+                consulPart.update(snapshot);
+                changed("Consul index " + snapshot.index());
+            });
+            consul.start();
         }
         stats = new LiveStats(tables);
         sourceMeters(stats.registry());
@@ -266,7 +295,7 @@ public final class LbServer implements AutoCloseable {
         StringBuilder sb = new StringBuilder(st.name()).append(": ")
                 .append(st.connected() ? "connected" : "not connected");
         if (st.revision() > 0) {
-            sb.append(", revision ").append(st.revision());
+            sb.append(st.name().startsWith("consul") ? ", index " : ", revision ").append(st.revision());
         }
         if (st.lastChange() != null) {
             sb.append(", last change ").append(st.lastChange());
@@ -355,6 +384,9 @@ public final class LbServer implements AutoCloseable {
             listeners.closeAll().get(drain.toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             LOG.log(System.Logger.Level.WARNING, "drain did not complete: " + e);
+        }
+        if (consul != null) {
+            consul.close();
         }
         if (etcd != null) {
             etcd.close();

@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValue;
 import java.io.File;
 import dev.lb.core.dns.Nameserver;
+import dev.lb.discovery.consul.ConsulAddress;
 import dev.lb.discovery.etcd.EtcdEndpoints;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -70,7 +71,7 @@ public record ProcessConfig(
 
     /** Whether a discovery source is configured: then no {@code -f} means no file, not the example. */
     public boolean discovery() {
-        return !etcdEndpoints.isEmpty();
+        return !etcdEndpoints.isEmpty() || consulAddress.isPresent();
     }
 
     /** {@code lb.etcd.endpoints} as URIs (checked at start). */
@@ -216,6 +217,13 @@ public record ProcessConfig(
             } catch (ConfigException e) {
                 throw bad("lb.files", "must be a list of paths");
             }
+            List<String> etcd = etcd("lb.etcd.endpoints");
+            Optional<String> consul = consul("lb.consul.address");
+            if (!etcd.isEmpty() && consul.isPresent()) {
+                // Both would serve their services on lb.http.bind, from two frontends on one port.
+                throw bad("lb.consul.address", "cannot be set together with lb.etcd.endpoints; lb serves one "
+                        + "discovery source (files may be added to either)");
+            }
             return new ProcessConfig(
                     id,
                     List.copyOf(files),
@@ -225,8 +233,8 @@ public record ProcessConfig(
                     Path.of(string("lb.admin.socket")),
                     auth("lb.admin.auth"),
                     optionalBind("lb.admin.runtime-bind"),
-                    etcd("lb.etcd.endpoints"),
-                    optional("lb.consul.address"),
+                    etcd,
+                    consul,
                     optional("lb.consul.tag"),
                     optional("lb.consul.host-suffix"),
                     dnsServers("lb.dns.servers"),
@@ -286,6 +294,16 @@ public record ProcessConfig(
                 if (!v.isEmpty()) {
                     EtcdEndpoints.parse(String.join(",", v));
                 }
+            } catch (IllegalArgumentException e) {
+                throw bad(key, e.getMessage());
+            }
+            return v;
+        }
+
+        private Optional<String> consul(String key) throws Invalid {
+            Optional<String> v = optional(key);
+            try {
+                v.ifPresent(ConsulAddress::parse);
             } catch (IllegalArgumentException e) {
                 throw bad(key, e.getMessage());
             }

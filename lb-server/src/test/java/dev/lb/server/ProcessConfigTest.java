@@ -92,6 +92,23 @@ class ProcessConfigTest {
     }
 
     @Test
+    void consulAddressIsCheckedAtStartAndExcludesEtcd() throws Exception {
+        ProcessConfig c = ProcessConfig.load(Optional.empty(), Map.of("CONSUL_HTTP_ADDR", "consul:8500",
+                "LB_CONSUL_TAG", "public", "HAPROXY_DOMAIN", "service.example"));
+        assertEquals(Optional.of("consul:8500"), c.consulAddress());
+        assertEquals(Optional.of("public"), c.consulTag());
+        assertEquals(Optional.of("service.example"), c.consulHostSuffix());
+        assertTrue(c.discovery(), "a Consul address turns the Consul source on");
+        ProcessConfig.Invalid bad = assertThrows(ProcessConfig.Invalid.class,
+                () -> ProcessConfig.load(Optional.empty(), Map.of("CONSUL_HTTP_ADDR", "consul:port")));
+        assertTrue(bad.getMessage().contains("CONSUL_HTTP_ADDR") && bad.getMessage().contains("lb.consul.address"),
+                bad.getMessage());
+        ProcessConfig.Invalid both = assertThrows(ProcessConfig.Invalid.class, () -> ProcessConfig.load(
+                Optional.empty(), Map.of("CONSUL_HTTP_ADDR", "consul:8500", "ETCD_NODE", "etcd")));
+        assertTrue(both.getMessage().contains("cannot be set together with lb.etcd.endpoints"), both.getMessage());
+    }
+
+    @Test
     void confdSpellingOfTheIdIsAccepted() throws Exception {
         assertEquals("lb-7", ProcessConfig.load(Optional.empty(), Map.of("HAPROXY-ID", "lb-7")).id());
     }
