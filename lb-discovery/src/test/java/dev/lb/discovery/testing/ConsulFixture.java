@@ -203,6 +203,14 @@ public final class ConsulFixture implements AutoCloseable {
 
     // ---- the test's writes (each one increments the index) ----
 
+    /**
+     * Runs several writes as one step: parked queries wake only after all of them, as they would
+     * for writes that reach Consul together (e.g. registrator registering a container's ports).
+     */
+    public synchronized void batch(Runnable writes) {
+        writes.run();
+    }
+
     /** Registers (or replaces) service instance {@code id} on {@code node}, creating or updating the node. */
     public synchronized long register(String node, String nodeAddress, String id, String service,
             String serviceAddress, int port, String... tags) {
