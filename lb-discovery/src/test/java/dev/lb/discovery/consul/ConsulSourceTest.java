@@ -1,0 +1,269 @@
+package dev.lb.discovery.consul;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lb.core.testing.Await;
+import dev.lb.discovery.SourceState;
+import dev.lb.discovery.testing.ConsulFixture;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The Consul source against the Consul fixture: blocking queries, health, tags, KV, outages. */
+class ConsulSourceTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+    private ConsulFixture consul;
+    private ConsulSource source;
+    private final List<ConsulSnapshot> emitted = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void startConsul() {
+        consul = new ConsulFixture().start();
+    }
+
+    @AfterEach
+    void stop() {
+        if (source != null) {
+            source.close();
+        }
+        consul.close();
+    }
+
+    @Test
+    void initialReadHasPassingInstancesTagsAndKv() {
+        consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080, "urlprefix-/web");
+        consul.register("node-b", "127.0.0.3", "web-2", "web", "127.0.0.9", 8081, "urlprefix-/web", "v2");
+        consul.register("node-b", "127.0.0.3", "api-1", "api", "", 9090);
+        consul.kvPut("service/haproxy/maxconn", "2048");
+        consul.kvPut("service/haproxy/timeouts/connect", "5s");
+        consul.kvPut("service/other/key", "ignored");
+
+        ConsulSnapshot s = start(Optional.empty(), snap -> snap.services().size() == 2);
+        assertEquals(List.of("api", "web"), List.copyOf(s.services().keySet()),
+                "the consul service is left out");
+        ConsulSnapshot.Service web = s.services().get("web");
+        assertEquals(List.of("urlprefix-/web", "v2"), web.tags());
+        assertEquals(List.of(
+                new ConsulSnapshot.Instance("web-1", "node-a", "127.0.0.2", 8080, List.of("urlprefix-/web")),
+                new ConsulSnapshot.Instance("web-2", "node-b", "127.0.0.9", 8081,
+                        List.of("urlprefix-/web", "v2"))),
+                web.passing(), "ServiceAddress when set, else the node's Address");
+        assertEquals(Map.of("maxconn", "2048", "timeouts/connect", "5s"), s.kv());
+        assertEquals(consul.index(), s.index());
+        SourceState st = source.state();
+        assertTrue(st.connected());
+        assertNull(st.lastError());
+        assertEquals(s.index(), st.revision());
+        assertEquals("consul " + consul.address(), st.name());
+        assertNotNull(st.lastChange());
+        assertEquals(1, emitted.size(), "one snapshot for the first complete read");
+    }
+
+    @Test
+    void registerDeregisterAndTagChanges() {
+        consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080, "urlprefix-/web");
+        start(Optional.empty(), snap -> snap.services().containsKey("web"));
+
+        consul.register("node-b", "127.0.0.3", "web-2", "web", "", 8081, "urlprefix-/web");
+        await("web-2 registered", snap -> ids(snap, "web").equals(List.of("web-1", "web-2")));
+
+        consul.register("node-b", "127.0.0.3", "web-2", "web", "", 8081, "urlprefix-/web", "urlprefix-/v2");
+        ConsulSnapshot tagged = await("web-2 retagged",
+                snap -> snap.services().get("web").tags().contains("urlprefix-/v2"));
+        assertEquals(List.of("urlprefix-/web", "urlprefix-/v2"),
+                tagged.services().get("web").passing().get(1).tags());
+
+        consul.deregister("node-a", "web-1");
+        await("web-1 deregistered", snap -> ids(snap, "web").equals(List.of("web-2")));
+        consul.deregister("node-b", "web-2");
+        await("web gone with its last instance", snap -> !snap.services().containsKey("web"));
+
+        consul.register("node-c", "127.0.0.4", "api-1", "api", "", 9090);
+        await("a new service", snap -> ids(snap, "api").equals(List.of("api-1")));
+    }
+
+    @Test
+    void healthFlipsRemoveAndRestoreInstances() {
+        consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080, List.of(), "passing");
+        consul.register("node-b", "127.0.0.3", "web-2", "web", "", 8081, List.of(), "passing");
+        start(Optional.empty(), snap -> ids(snap, "web").size() == 2);
+
+        consul.setCheck("node-a", "web-1", "critical");
+        await("web-1 critical", snap -> ids(snap, "web").equals(List.of("web-2")));
+        consul.setNodeCheck("node-b", "critical");
+        ConsulSnapshot none = await("node-b failing", snap -> ids(snap, "web").isEmpty());
+        assertTrue(none.services().containsKey("web"), "the service stays listed, with no passing instance");
+
+        consul.setCheck("node-a", "web-1", "warning");
+        consul.setNodeCheck("node-b", "passing");
+        await("web-2 back", snap -> ids(snap, "web").equals(List.of("web-2")));
+        consul.setCheck("node-a", "web-1", "passing");
+        await("web-1 back", snap -> ids(snap, "web").equals(List.of("web-1", "web-2")));
+    }
+
+    @Test
+    void idleWatchesParkInsteadOfPolling() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            consul.register("node-a", "127.0.0.2", "svc" + i + "-1", "svc" + i, "", 8000 + i);
+        }
+        start(Optional.empty(), snap -> snap.services().size() == 5);
+        // catalog + KV + 5 services, each parked on a blocking query
+        Await.until("7 parked queries", TIMEOUT, () -> consul.parked() == 7, () -> "parked " + consul.parked());
+        int before = consul.requestLog().size();
+        Thread.sleep(1000); // the measurement window, not a synchronisation
+        int during = consul.requestLog().size() - before;
+        assertTrue(during <= 1, "requests over an idle second: " + during);
+        assertEquals(7, consul.parked());
+
+        consul.register("node-a", "127.0.0.2", "svc3-2", "svc3", "", 8100);
+        await("the blocking query woke", snap -> ids(snap, "svc3").size() == 2);
+        List<String> log = consul.requestLog();
+        assertTrue(log.stream().anyMatch(r -> r.startsWith("GET /v1/health/service/svc3?")
+                && r.contains("index=") && r.contains("wait=60s")), log::toString);
+    }
+
+    @Test
+    void burstOfRegistrationsIsCoalesced() {
+        consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080);
+        start(Optional.empty(), snap -> snap.services().containsKey("web"));
+        int before = emitted.size();
+        consul.batch(() -> {
+            for (int i = 2; i <= 11; i++) {
+                consul.register("node-" + i, "127.0.0." + i, "web-" + i, "web", "", 8080);
+            }
+        });
+        await("10 more instances", snap -> ids(snap, "web").size() == 11);
+        consul.batch(() -> {
+            for (int i = 0; i < 10; i++) {
+                consul.register("node-a", "127.0.0.2", "new" + i, "new" + i, "", 9000 + i);
+            }
+        });
+        await("10 new services", snap -> snap.services().size() == 11);
+        assertEquals(before + 2, emitted.size(), "one snapshot per burst");
+    }
+
+    @Test
+    void restartWithALowerIndexIsReadAgain() {
+        consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080);
+        for (int i = 0; i < 20; i++) {
+            consul.kvPut("service/haproxy/k", Integer.toString(i)); // raise the index
+        }
+        ConsulSnapshot first = start(Optional.empty(), snap -> snap.services().containsKey("web"));
+        int sessions = source.sessions();
+
+        consul.restart(true, 2);
+        consul.register("node-a", "127.0.0.2", "web-2", "web", "", 8081);
+        ConsulSnapshot after = await("web-2 after the restart", snap -> ids(snap, "web").size() == 2);
+        assertTrue(after.index() < first.index(), "index " + after.index() + " after " + first.index());
+        assertTrue(source.sessions() > sessions, "read again after the restart");
+
+        consul.deregister("node-a", "web-1");
+        await("changes keep arriving", snap -> ids(snap, "web").equals(List.of("web-2")));
+    }
+
+    @Test
+    void consulDownKeepsTheLastSnapshotAndCatchesUp() {
+        consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080);
+        ConsulSnapshot last = start(Optional.empty(), snap -> snap.services().containsKey("web"));
+        int count = emitted.size();
+
+        consul.stop();
+        Await.until("state disconnected", TIMEOUT, () -> !source.state().connected());
+        assertNotNull(source.state().lastError());
+        // changes made while Consul's API is down (as if made on another server)
+        consul.register("node-b", "127.0.0.3", "web-2", "web", "", 8081);
+        consul.kvPut("service/haproxy/maxconn", "10");
+        Await.until("a few reconnect attempts", TIMEOUT, () -> source.sessions() >= 3);
+        assertSame(last, source.snapshot(), "the last snapshot is kept");
+        assertEquals(count, emitted.size(), "nothing emitted while down");
+        assertFalse(source.state().connected());
+
+        consul.start();
+        ConsulSnapshot back = await("caught up", snap -> ids(snap, "web").size() == 2);
+        assertEquals(Map.of("maxconn", "10"), back.kv());
+        Await.until("connected", TIMEOUT, () -> source.state().connected());
+        assertNull(source.state().lastError());
+        assertTrue(emitted.stream().noneMatch(snap -> snap.services().isEmpty()), "never an empty table");
+    }
+
+    @Test
+    void tagFilterSelectsServicesAndInstances() {
+        consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080, "lb", "urlprefix-/web");
+        consul.register("node-b", "127.0.0.3", "web-2", "web", "", 8081, "urlprefix-/web");
+        consul.register("node-a", "127.0.0.2", "api-1", "api", "", 9090, "urlprefix-/api");
+        ConsulSnapshot s = start(Optional.of("lb"), snap -> snap.services().containsKey("web"));
+        assertEquals(List.of("web"), List.copyOf(s.services().keySet()));
+        assertEquals(List.of("web-1"), ids(s, "web"), "instances must carry the tag too");
+        assertEquals("consul " + consul.address() + " tag lb", source.state().name());
+
+        consul.register("node-a", "127.0.0.2", "api-1", "api", "", 9090, "urlprefix-/api", "lb");
+        await("api tagged", snap -> ids(snap, "api").equals(List.of("api-1")));
+        consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080, "urlprefix-/web");
+        await("web untagged", snap -> !snap.services().containsKey("web"));
+    }
+
+    @Test
+    void kvKeysFollowPutsAndDeletes() {
+        consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080);
+        ConsulSnapshot s = start(Optional.empty(), snap -> true);
+        assertEquals(Map.of(), s.kv(), "no keys: Consul's 404");
+        consul.kvPut("service/haproxy/timeouts/server", "30s");
+        await("key put", snap -> snap.kv().equals(Map.of("timeouts/server", "30s")));
+        consul.kvPut("service/haproxy/timeouts/server", "45s");
+        await("key changed", snap -> snap.kv().equals(Map.of("timeouts/server", "45s")));
+        consul.kvDelete("service/haproxy/timeouts/server");
+        await("key deleted", snap -> snap.kv().isEmpty());
+    }
+
+    @Test
+    void closeLeavesNoThread() {
+        consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080);
+        start(Optional.empty(), snap -> snap.services().containsKey("web"));
+        Await.until("3 parked queries", TIMEOUT, () -> consul.parked() == 3);
+        String prefix = "lb-consul-";
+        long t0 = System.nanoTime();
+        source.close();
+        assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(10).toNanos(),
+                "close aborted the parked queries instead of waiting for their 60 s");
+        Await.until("no lb-consul thread left", TIMEOUT, () -> consulThreads(prefix).isEmpty(),
+                () -> consulThreads(prefix).toString());
+    }
+
+    private ConsulSnapshot start(Optional<String> tag, Predicate<ConsulSnapshot> ready) {
+        source = new ConsulSource(consul.address(), tag, emitted::add);
+        source.start();
+        return await("the first snapshot", ready);
+    }
+
+    private ConsulSnapshot await(String what, Predicate<ConsulSnapshot> condition) {
+        Await.until(what, TIMEOUT, () -> {
+            ConsulSnapshot s = source.snapshot();
+            return s != null && condition.test(s);
+        }, () -> source.snapshot() + " " + source.state());
+        return source.snapshot();
+    }
+
+    private static List<String> ids(ConsulSnapshot s, String service) {
+        ConsulSnapshot.Service svc = s.services().get(service);
+        return svc == null ? List.of() : svc.passing().stream().map(ConsulSnapshot.Instance::id).toList();
+    }
+
+    private static List<String> consulThreads(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(n -> n.startsWith(prefix)).collect(Collectors.toList());
+    }
+}

@@ -1,0 +1,220 @@
+package dev.lb.discovery.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.ecwid.consul.v1.ConsulClient;
+import com.ecwid.consul.v1.QueryParams;
+import com.ecwid.consul.v1.Response;
+import com.ecwid.consul.v1.catalog.CatalogServiceRequest;
+import com.ecwid.consul.v1.catalog.CatalogServicesRequest;
+import com.ecwid.consul.v1.catalog.model.CatalogService;
+import com.ecwid.consul.v1.health.HealthServicesRequest;
+import com.ecwid.consul.v1.health.model.HealthService;
+import com.ecwid.consul.v1.kv.model.GetValue;
+import dev.lb.core.testing.Await;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The Consul fixture answers the ecwid client and curl as Consul would, blocking queries included. */
+class ConsulFixtureTest {
+
+    private ConsulFixture consul;
+    private ConsulClient client;
+
+    @BeforeEach
+    void start() {
+        consul = new ConsulFixture().start();
+        client = new ConsulClient("127.0.0.1", consul.port());
+    }
+
+    @AfterEach
+    void stop() {
+        consul.close();
+    }
+
+    @Test
+    void ecwidReadsCatalogHealthAndKv() {
+        consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080, "urlprefix-/web");
+        consul.register("node-b", "127.0.0.3", "web-2", "web", "127.0.0.9", 8081, "urlprefix-/web", "v2");
+        consul.kvPut("service/haproxy/maxconn", "2048");
+        consul.kvPut("service/haproxy/timeouts/connect", "5s");
+
+        Response<Map<String, List<String>>> services = client.getCatalogServices(
+                CatalogServicesRequest.newBuilder().build());
+        assertEquals(List.of("urlprefix-/web", "v2"), services.getValue().get("web"));
+        assertEquals(List.of(), services.getValue().get("consul"));
+        assertEquals(consul.index(), services.getConsulIndex());
+        assertTrue(services.isConsulKnownLeader());
+        assertEquals(0L, services.getConsulLastContact());
+
+        List<CatalogService> catalog = client.getCatalogService("web",
+                CatalogServiceRequest.newBuilder().build()).getValue();
+        assertEquals(2, catalog.size());
+        assertEquals("node-a", catalog.get(0).getNode());
+        assertEquals("127.0.0.2", catalog.get(0).getAddress());
+        assertEquals("web-1", catalog.get(0).getServiceId());
+        assertEquals("", catalog.get(0).getServiceAddress());
+        assertEquals(8081, catalog.get(1).getServicePort());
+        assertEquals(List.of("urlprefix-/web", "v2"), catalog.get(1).getServiceTags());
+
+        List<HealthService> health = client.getHealthServices("web",
+                HealthServicesRequest.newBuilder().setPassing(true).build()).getValue();
+        assertEquals(2, health.size());
+        assertEquals("127.0.0.2", health.get(0).getNode().getAddress());
+        assertEquals("127.0.0.9", health.get(1).getService().getAddress());
+        assertEquals(8081, health.get(1).getService().getPort());
+
+        List<HealthService> tagged = client.getHealthServices("web",
+                HealthServicesRequest.newBuilder().setTag("v2").setPassing(true).build()).getValue();
+        assertEquals(List.of("web-2"), tagged.stream().map(h -> h.getService().getId()).toList());
+
+        Response<List<GetValue>> kv = client.getKVValues("service/haproxy/");
+        assertEquals(List.of("service/haproxy/maxconn", "service/haproxy/timeouts/connect"),
+                kv.getValue().stream().map(GetValue::getKey).toList());
+        assertEquals("2048", kv.getValue().get(0).getDecodedValue());
+        Response<List<GetValue>> none = client.getKVValues("service/nothing/");
+        assertNull(none.getValue(), "404 for no keys");
+        assertEquals(consul.index(), none.getConsulIndex());
+    }
+
+    @Test
+    void passingFiltersServiceAndNodeChecks() {
+        consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080);
+        consul.register("node-a", "127.0.0.2", "web-2", "web", "", 8081, List.of(), "passing");
+        consul.register("node-b", "127.0.0.3", "web-3", "web", "", 8082, List.of(), "passing");
+        assertEquals(List.of("web-1", "web-2", "web-3"), passing("web"));
+
+        consul.setCheck("node-a", "web-2", "critical");
+        assertEquals(List.of("web-1", "web-3"), passing("web"));
+        consul.setCheck("node-a", "web-2", "warning");
+        assertEquals(List.of("web-1", "web-3"), passing("web"), "warning is not passing");
+        List<HealthService> all = client.getHealthServices("web",
+                HealthServicesRequest.newBuilder().build()).getValue();
+        assertEquals(3, all.size(), "without ?passing every instance is listed");
+        assertEquals("warning", all.get(1).getChecks().get(0).getStatus().name().toLowerCase());
+
+        consul.setNodeCheck("node-b", "critical");
+        assertEquals(List.of("web-1"), passing("web"), "a failing node check fails its services");
+        consul.setNodeCheck("node-b", "passing");
+        consul.setCheck("node-a", "web-2", "passing");
+        assertEquals(List.of("web-1", "web-2", "web-3"), passing("web"));
+    }
+
+    @Test
+    void blockingQueryParksThenWakesOnRegister() throws Exception {
+        long index = client.getHealthServices("web",
+                HealthServicesRequest.newBuilder().setPassing(true).build()).getConsulIndex();
+        CompletableFuture<Response<List<HealthService>>> blocked = CompletableFuture.supplyAsync(() ->
+                client.getHealthServices("web", HealthServicesRequest.newBuilder().setPassing(true)
+                        .setQueryParams(new QueryParams(60, index)).build()));
+        Await.until("the query parks", Duration.ofSeconds(10), () -> consul.parked() == 1);
+        assertFalse(blocked.isDone());
+
+        long registered = consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080);
+        Response<List<HealthService>> woke = blocked.get(10, TimeUnit.SECONDS);
+        assertEquals(registered, woke.getConsulIndex());
+        assertEquals(1, woke.getValue().size());
+        assertTrue(consul.requestLog().stream().anyMatch(r -> r.contains("index=" + index)
+                && r.contains("wait=60s")), consul.requestLog()::toString);
+    }
+
+    @Test
+    void blockingQueryAnswersUnchangedAfterTheWait() {
+        long index = consul.index();
+        long t0 = System.nanoTime();
+        Response<Map<String, List<String>>> r = client.getCatalogServices(CatalogServicesRequest.newBuilder()
+                .setQueryParams(new QueryParams(1, index)).build());
+        assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(900), "parked for the wait");
+        assertEquals(index, r.getConsulIndex());
+    }
+
+    @Test
+    void stopClosesParkedQueriesAndRestartLowersTheIndex() throws Exception {
+        consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080);
+        long before = consul.index();
+        CompletableFuture<Response<Map<String, List<String>>>> blocked = CompletableFuture.supplyAsync(() ->
+                client.getCatalogServices(CatalogServicesRequest.newBuilder()
+                        .setQueryParams(new QueryParams(300, before)).build()));
+        Await.until("the query parks", Duration.ofSeconds(10), () -> consul.parked() == 1);
+        int port = consul.port();
+        consul.stop();
+        Exception e = assertThrows(Exception.class, () -> blocked.get(10, TimeUnit.SECONDS));
+        assertFalse(e instanceof java.util.concurrent.TimeoutException, "the parked query failed at once");
+        assertThrows(RuntimeException.class, () -> client.getStatusLeader());
+
+        consul.restart(true, 1);
+        assertEquals(port, consul.port());
+        Response<Map<String, List<String>>> after = client.getCatalogServices(
+                CatalogServicesRequest.newBuilder().build());
+        assertTrue(after.getConsulIndex() < before, "lower index after the restart");
+        assertTrue(after.getValue().containsKey("web"), "data kept");
+
+        consul.restart(false, 1);
+        assertEquals(List.of("consul"), new ArrayList<>(client.getCatalogServices(
+                CatalogServicesRequest.newBuilder().build()).getValue().keySet()));
+    }
+
+    @Test
+    void curlDrivesAndReadsIt() throws Exception {
+        String base = "http://" + consul.address();
+        assertEquals("true", curl("-X", "PUT", "--data-binary",
+                "{\"Node\":\"node-a\",\"Address\":\"127.0.0.2\","
+                        + "\"Service\":{\"ID\":\"web-1\",\"Service\":\"web\","
+                        + "\"Tags\":[\"urlprefix-/web\"],\"Address\":\"\",\"Port\":8080},"
+                        + "\"Check\":{\"CheckID\":\"service:web-1\",\"Name\":\"web\",\"Status\":\"passing\","
+                        + "\"ServiceID\":\"web-1\"}}", base + "/v1/catalog/register"));
+        curl("-X", "PUT", "--data-binary", "{\"Name\":\"api\",\"ID\":\"api-1\",\"Tags\":[\"urlprefix-/api\"],"
+                + "\"Address\":\"127.0.0.5\",\"Port\":9090}", base + "/v1/agent/service/register");
+        assertEquals("true", curl("-X", "PUT", "--data-binary", "2048",
+                base + "/v1/kv/service/haproxy/maxconn"));
+
+        assertEquals("{\"api\":[\"urlprefix-/api\"],\"consul\":[],\"web\":[\"urlprefix-/web\"]}",
+                curl(base + "/v1/catalog/services"));
+        String health = curl(base + "/v1/health/service/web?passing");
+        assertTrue(health.contains("\"Service\":{\"ID\":\"web-1\",\"Service\":\"web\""), health);
+        assertTrue(health.contains("\"Status\":\"passing\""), health);
+        String kv = curl(base + "/v1/kv/service/haproxy/?recurse");
+        assertTrue(kv.contains("\"Key\":\"service/haproxy/maxconn\"") && kv.contains("\"Value\":\"MjA0OA==\""),
+                kv);
+        String headers = curl("-D", "-", "-o", "/dev/null", base + "/v1/catalog/services?index=1&wait=1s");
+        // the JDK server spells header names X-consul-index; HTTP header names are case-insensitive
+        String lower = headers.toLowerCase(java.util.Locale.ROOT);
+        assertTrue(lower.contains("x-consul-index: " + consul.index()), headers);
+        assertTrue(lower.contains("x-consul-knownleader: true"), headers);
+        assertTrue(lower.contains("content-type: application/json"), headers);
+        assertEquals("404", curl("-o", "/dev/null", "-w", "%{http_code}", base + "/v1/kv/none?recurse"));
+
+        curl("-X", "PUT", "--data-binary", "{\"Node\":\"node-a\",\"ServiceID\":\"web-1\"}",
+                base + "/v1/catalog/deregister");
+        assertEquals("[]", curl(base + "/v1/health/service/web"));
+        assertEquals(3, consul.requests("/v1/catalog/services") + consul.requests("/v1/kv/none"));
+    }
+
+    private List<String> passing(String service) {
+        return client.getHealthServices(service, HealthServicesRequest.newBuilder().setPassing(true).build())
+                .getValue().stream().map(h -> h.getService().getId()).toList();
+    }
+
+    private static String curl(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("curl", "-sS", "--max-time", "20"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        return out.strip();
+    }
+}
