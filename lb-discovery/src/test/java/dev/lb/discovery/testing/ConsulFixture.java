@@ -68,6 +68,12 @@ public final class ConsulFixture implements AutoCloseable {
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
     private static final AtomicInteger THREADS = new AtomicInteger();
 
+    static {
+        // The JDK server writes headers and body apart; with Nagle on, the client's delayed ACK
+        // holds every answer for 40 ms. Read once per JVM, by whichever HttpServer starts first.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "consul-fixture-" + THREADS.incrementAndGet());
         t.setDaemon(true);
