@@ -221,7 +221,7 @@ final class TableCompiler {
             d.problems.warn(d.section.header(), "'option forwardfor' ignored for " + role + " '" + d.name()
                     + "' as it requires HTTP mode.");
         }
-        if (!d.actions.isEmpty()) {
+        if (!d.actions.isEmpty() || !d.legacyRewrites.isEmpty() || !d.legacyAdds.isEmpty()) {
             d.problems.warn(d.section.header(), "'http-request' rules ignored for " + role + " '" + d.name()
                     + "' as they require HTTP mode.");
         }
@@ -467,7 +467,9 @@ final class TableCompiler {
         // Nothing to repair: any collision is an error, so no table is built from these binds.
     }
 
+    /** http-request rules, then the translated reqrep/reqdel, then reqadd: HAProxy 1.x's order. */
     private static List<HttpRequestAction> actions(ProxyDraft d) {
-        return d.actions.stream().map(Supplier::get).toList();
+        return java.util.stream.Stream.of(d.actions, d.legacyRewrites, d.legacyAdds)
+                .flatMap(List::stream).map(Supplier::get).toList();
     }
 }
