@@ -32,6 +32,12 @@ final class ConfigReader {
 
     private void readFile(ConfigText text, List<Section> sections) {
         String[] lines = text.text().split("\n", -1);
+        if (!text.text().isEmpty() && !text.text().endsWith("\n")) {
+            // HAProxy 2.6's words (an alert there); lb's file watcher waits for such a file to stop
+            // changing before it applies it, so a file caught half-written is not served.
+            problems.warn(text.name(), lines.length, "Missing LF on last line, file might have been truncated "
+                    + "at position " + (lines[lines.length - 1].length() + 1) + ".");
+        }
         TokenCache tokens = TokenCache.forRead(text.name(), lines.length);
         ConfigLine header = null;
         List<ConfigLine> body = new ArrayList<>();
