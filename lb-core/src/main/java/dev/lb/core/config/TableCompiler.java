@@ -115,7 +115,12 @@ final class TableCompiler {
             frontends.add(frontend(d, backends, proxies, problems, previous));
         }
         if (problems.hasErrors()) {
-            throw new ConfigException(inFileOrder(problems.errors(), texts));
+            // A rejected file that also lacks its last newline was most likely cut short: say so
+            // among the errors, where `lb reload` shows it.
+            List<ConfigProblem> errors = new java.util.ArrayList<>(problems.errors());
+            problems.warnings().stream().filter(w -> w.message().startsWith(ConfigReader.MISSING_LF))
+                    .forEach(errors::add);
+            throw new ConfigException(inFileOrder(errors, texts));
         }
         List<String> sources = texts.stream().map(ConfigText::name).toList();
         return new LoadResult(new RoutingTable(0, sources, frontends, List.copyOf(backends.values()), stats),
