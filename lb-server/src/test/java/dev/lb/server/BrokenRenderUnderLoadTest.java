@@ -54,7 +54,8 @@ class BrokenRenderUnderLoadTest {
             String good = config(port, web, api);
             Path cfg = dir.resolve("haproxy.cfg");
             Files.writeString(cfg, good);
-            ProcessConfig pc = TestConfig.isolated().withFiles(List.of(cfg)).withDrainTimeout(Duration.ofMillis(500));
+            ProcessConfig pc = TestConfig.isolated().withFiles(List.of(cfg))
+                    .withDrainTimeout(Duration.ofMillis(500));
             Path conf = Files.writeString(dir.resolve("lb.conf"), "lb.admin.socket = \"" + pc.adminSocket()
                     + "\"\nlb.admin.bind = \"127.0.0.1:" + pc.adminBind().getPort() + "\"\n");
             int cut = good.indexOf("\nbackend api") + 1;
@@ -65,7 +66,8 @@ class BrokenRenderUnderLoadTest {
                             cfg + ":9: use_backend apii: no backend named 'apii'"),
                     new Broken("cut mid-line", good.substring(0, cut + 9),
                             cfg + ":13: Missing LF on last line"),
-                    new Broken("cut at a section boundary", good.substring(0, good.indexOf("\nbackend web") + 1),
+                    new Broken("cut at a section boundary",
+                            good.substring(0, good.indexOf("\nbackend web") + 1),
                             cfg + ":10: default_backend web: no backend named 'web'"));
             try (LbServer lb = LbServer.start(pc); Load load = new Load(port)) {
                 long version = lb.table().version();
@@ -78,7 +80,8 @@ class BrokenRenderUnderLoadTest {
                     // The explicit path: lb reload through the runtime socket, exit 1 with the errors.
                     Run r = main("reload", "--conf", conf.toString());
                     assertEquals(1, r.code(), b.what() + ": " + r);
-                    assertTrue(r.err().contains(b.error()), b.what() + ": expected '" + b.error() + "' in " + r);
+                    assertTrue(r.err().contains(b.error()),
+                            b.what() + ": expected '" + b.error() + "' in " + r);
                     assertEquals(version, lb.table().version(), b.what() + ": the good table keeps serving");
                     long before = load.ok();
                     Await.until("requests served after " + b.what(), WAIT, () -> load.ok() > before + 20);
@@ -90,7 +93,8 @@ class BrokenRenderUnderLoadTest {
                 Await.until("the fixed render applied", WAIT, () -> lb.table().version() > version);
                 load.stop();
                 assertEquals(List.of(), load.failures().subList(0, Math.min(10, load.failures().size())),
-                        load.failures().size() + " of " + (load.ok() + load.failures().size()) + " requests failed");
+                        load.failures().size() + " of " + (load.ok() + load.failures().size())
+                                + " requests failed");
                 assertTrue(load.ok() > 100, "load ran: " + load.ok());
             }
         }
@@ -161,7 +165,8 @@ class BrokenRenderUnderLoadTest {
                     while (running.get()) {
                         try {
                             HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri)
-                                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                                    .timeout(Duration.ofSeconds(10)).build(),
+                                    HttpResponse.BodyHandlers.ofString());
                             if (r.statusCode() == 200 && r.body().equals(target[1])) {
                                 ok.incrementAndGet();
                             } else {

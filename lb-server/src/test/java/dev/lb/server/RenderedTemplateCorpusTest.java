@@ -85,7 +85,8 @@ class RenderedTemplateCorpusTest {
         String modern = modernized(t);
         assertTrue(modern.contains("http-request add-header X-Forwarded-Proto http")
                 && modern.contains("http-request del-header X-Internal-Auth")
-                && modern.contains("http-request add-header X-Served-By lb-confd if { path_beg /app }"), modern);
+                && modern.contains("http-request add-header X-Served-By lb-confd if { path_beg /app }"),
+                modern);
         // X-Forwarded-Proto is compared too: reqadd's value and lb's own must agree.
         Map<String, String> seen = compare(t, modern, List.of(
                 get("/app/x", "any", "X-Internal-Auth: forged"), get("/", "app.example.com"),
@@ -121,7 +122,8 @@ class RenderedTemplateCorpusTest {
                     }
                     for (String raw : List.of(get("/a", "web.example.com"), get("/b", "API.example.com"),
                             get("/", "none.example.com"))) {
-                        assertEquals(answer(sides.haproxy("@PORT@"), raw), answer(sides.lb("@PORT@"), raw), raw);
+                        assertEquals(answer(sides.haproxy("@PORT@"), raw), answer(sides.lb("@PORT@"), raw),
+                                raw);
                     }
                 }
             }
@@ -147,7 +149,8 @@ class RenderedTemplateCorpusTest {
                         RawHttpClient.Response r = c.send(get("/;csv", "lb", good)).read();
                         assertEquals(200, r.status(), to + ": " + r);
                         assertTrue(r.bodyText().startsWith("# pxname,svname,")
-                                && r.bodyText().contains("\nweb_backend,node-1_32768,"), to + ": " + r.bodyText());
+                                && r.bodyText().contains("\nweb_backend,node-1_32768,"),
+                                to + ": " + r.bodyText());
                     }
                     assertEquals("web", body(sides.lb("@HTTP@"), get("/", "web.service.example.com")));
                 }
@@ -272,7 +275,8 @@ class RenderedTemplateCorpusTest {
             try {
                 s.haproxy = HaproxyProcess.start(Files.createDirectories(dir.resolve("haproxy")), h,
                         s.haproxy(ports[0]));
-                Path cfg = Files.writeString(Files.createDirectories(dir.resolve("lb")).resolve("haproxy.cfg"), l);
+                Path cfg = Files.writeString(
+                        Files.createDirectories(dir.resolve("lb")).resolve("haproxy.cfg"), l);
                 s.lb = LbServer.start(TestConfig.isolated().withFiles(List.of(cfg))
                         .withDrainTimeout(Duration.ofMillis(200)));
             } catch (Exception | AssertionError e) {

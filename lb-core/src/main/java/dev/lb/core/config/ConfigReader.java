@@ -38,7 +38,9 @@ final class ConfigReader {
         if (!text.text().isEmpty() && !text.text().endsWith("\n")) {
             // HAProxy 2.6's words (an alert there); lb's file watcher waits for such a file to stop
             // changing before it applies it, so a file caught half-written is not served.
-            problems.warn(text.name(), lines.length, MISSING_LF + ", file might have been truncated at position " + (lines[lines.length - 1].length() + 1) + ".");
+            int position = lines[lines.length - 1].length() + 1;
+            problems.warn(text.name(), lines.length, MISSING_LF
+                    + ", file might have been truncated at position " + position + ".");
         }
         TokenCache tokens = TokenCache.forRead(text.name(), lines.length);
         ConfigLine header = null;

@@ -1,8 +1,10 @@
 package dev.lb.core.config;
 
+import dev.lb.core.action.HttpRequestAction;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -30,7 +32,8 @@ final class LegacyRequestDirective {
     /** A literal URI prefix: no regex meta characters. */
     private static final Pattern LITERAL = Pattern.compile("[A-Za-z0-9/_.~-]*");
     /** {@code ^Name:} with an optional {@code .*}: a whole-header match that del-header can do. */
-    private static final Pattern HEADER_ANCHOR = Pattern.compile("\\^([A-Za-z0-9_-]+):(?: ?\\.\\*| \\*?\\.\\*)?");
+    private static final Pattern HEADER_ANCHOR =
+            Pattern.compile("\\^([A-Za-z0-9_-]+):(?: ?\\.\\*| \\*?\\.\\*)?");
     private static final Pattern HEADER_LINE = Pattern.compile("\\^\\(?([A-Za-z0-9_-]+):.*");
     private static final Pattern ADD_LINE = Pattern.compile("([A-Za-z0-9_-]+):[ \\t]*(.*)", Pattern.DOTALL);
 
@@ -42,7 +45,7 @@ final class LegacyRequestDirective {
         List<String> modern = switch (kw) {
             case "reqrep", "reqirep" -> replace(d, line, kw.equals("reqirep"));
             case "reqadd" -> add(d, line);
-            case "reqdel", "reqidel" -> delete(d, line, kw.equals("reqidel"));
+            case "reqdel", "reqidel" -> delete(d, line);
             default -> throw new IllegalArgumentException(kw);
         };
         if (modern == null) {
@@ -55,8 +58,7 @@ final class LegacyRequestDirective {
         // that keeps HAProxy 1.x's order.
         int before = d.actions.size();
         HttpRequestParser.parse(d, translated);
-        List<java.util.function.Supplier<dev.lb.core.action.HttpRequestAction>> added =
-                new ArrayList<>(d.actions.subList(before, d.actions.size()));
+        List<Supplier<HttpRequestAction>> added = new ArrayList<>(d.actions.subList(before, d.actions.size()));
         d.actions.subList(before, d.actions.size()).clear();
         (kw.equals("reqadd") ? d.legacyAdds : d.legacyRewrites).addAll(added);
     }
@@ -77,8 +79,8 @@ final class LegacyRequestDirective {
         String kw = line.keyword();
         Matcher header = HEADER_LINE.matcher(regex);
         if (header.matches()) {
-            d.problems.error(line, "'" + kw + "' on the '" + header.group(1) + "' header line is not translated by "
-                    + "lb; write it as 'http-request set-header' or 'del-header'");
+            d.problems.error(line, "'" + kw + "' on the '" + header.group(1) + "' header line is not "
+                    + "translated by lb; write it as 'http-request set-header' or 'del-header'");
             return null;
         }
         String uriPrefix = null;
@@ -95,7 +97,8 @@ final class LegacyRequestDirective {
                 uriPrefix = "";
                 rest = tail.substring(2);
                 after = replacement.startsWith("\\1 ") ? renumber(replacement.substring(3)) : null;
-            } else if (tail.startsWith(" ") && close > 0 && LITERAL.matcher(tail.substring(1, close)).matches()) {
+            } else if (tail.startsWith(" ") && close > 0
+                    && LITERAL.matcher(tail.substring(1, close)).matches()) {
                 uriPrefix = tail.substring(1, close);
                 rest = tail.substring(close + 1);
                 String tailOfReplacement = replacement.startsWith("\\1") ? replacement.substring(2) : "\\1";
@@ -115,13 +118,13 @@ final class LegacyRequestDirective {
         }
         int groups = countGroups(rest) + (uriPrefix.isEmpty() ? 0 : 1);
         if (!rest.endsWith("(.*)") || !after.endsWith("\\" + groups) || after.contains(" ")) {
-            return untranslatable(d, line, "its regex must end with '(.*)' and its replacement with that group, "
-                    + "which carries the rest of the URI and the HTTP version");
+            return untranslatable(d, line, "its regex must end with '(.*)' and its replacement with that "
+                    + "group, which carries the rest of the URI and the HTTP version");
         }
         // With a URI prefix inside the method group, that prefix becomes group 1 and keeps the
         // request's own spelling (it matters for reqirep); without one, groups shift down by one.
-        String pathRegex = (ignoreCase ? "(?i)" : "") + "^" + (uriPrefix.isEmpty() ? "" : "(" + uriPrefix + ")")
-                + rest;
+        String pathRegex = (ignoreCase ? "(?i)" : "") + "^"
+                + (uriPrefix.isEmpty() ? "" : "(" + uriPrefix + ")") + rest;
         List<String> out = new ArrayList<>(List.of("http-request", "replace-path", pathRegex, after));
         out.addAll(line.from(3));
         return out;
@@ -150,7 +153,7 @@ final class LegacyRequestDirective {
      * names one whole header; del-header compares names without case, as HTTP does, where reqdel
      * compared them with case.
      */
-    private static List<String> delete(ProxyDraft d, ConfigLine line, boolean ignoreCase) {
+    private static List<String> delete(ProxyDraft d, ConfigLine line) {
         String regex = new Arguments(line, d.problems).word(1, "a regular expression such as '^X-Name:'");
         if (regex == null || !conditionFollows(d, line, 2)) {
             return null;

@@ -35,13 +35,15 @@ class HaproxyAgreementTest {
         return configs.stream().filter(HaproxyAgreementTest::lbAccepts).map(cfg ->
                 DynamicTest.dynamicTest(cfg.getFileName().toString(), () -> {
                     Path checked = modernized(cfg);
-                    ProcessBuilder pb = new ProcessBuilder(HAPROXY.toString(), "-c", "-q", "-f", checked.toString())
+                    ProcessBuilder pb = new ProcessBuilder(HAPROXY.toString(), "-c", "-q", "-f",
+                            checked.toString())
                             .redirectErrorStream(true);
                     pb.environment().putAll(TestCompiler.ENV);
                     Process p = pb.start();
                     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                     p.waitFor(30, TimeUnit.SECONDS);
-                    assertEquals(0, p.exitValue(), "haproxy -c rejects " + checked + " which lb accepts:\n" + out);
+                    assertEquals(0, p.exitValue(), "haproxy -c rejects " + checked + " which lb accepts:\n"
+                            + out);
                 }));
     }
 

@@ -19,8 +19,10 @@ class HaproxyConfigLoaderTest {
 
     @Test
     void aLastLineWithoutLfIsServedWithHaproxysTruncationWarning() throws Exception {
-        LoadResult r = TestCompiler.compile("t.cfg", "defaults\n  mode http\nbackend b\n  server s 127.0.0.1:80");
-        assertEquals(List.of("t.cfg:4: Missing LF on last line, file might have been truncated at position 24."),
+        LoadResult r = TestCompiler.compile("t.cfg",
+                "defaults\n  mode http\nbackend b\n  server s 127.0.0.1:80");
+        assertEquals(List.of("t.cfg:4: Missing LF on last line, file might have been truncated at "
+                + "position 24."),
                 r.warnings().stream().map(ConfigProblem::format).toList());
         assertEquals(List.of(), TestCompiler.compile("t.cfg", "defaults\n  mode http\n").warnings());
     }

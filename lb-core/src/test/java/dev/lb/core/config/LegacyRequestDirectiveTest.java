@@ -91,14 +91,16 @@ class LegacyRequestDirectiveTest {
         assertInstanceOf(HttpRequestAction.ReplacePath.class, actions.get(1));
         HttpRequestAction.AddHeader add = assertInstanceOf(HttpRequestAction.AddHeader.class, actions.get(2));
         assertEquals("add-header X-Forwarded-Proto https if ssl_fc -m bool", add.describe());
-        assertTrue(r.warnings().stream().anyMatch(w -> w.format().equals("t.cfg:5: 'reqadd X-Forwarded-Proto:\\ "
-                + "https if { ssl_fc }' is HAProxy 1.x syntax; lb applies it as 'http-request add-header "
+        assertTrue(r.warnings().stream().anyMatch(w -> w.format().equals("t.cfg:5: 'reqadd "
+                + "X-Forwarded-Proto:\\ https if { ssl_fc }' is HAProxy 1.x syntax; lb applies it as "
+                + "'http-request add-header "
                 + "X-Forwarded-Proto https if { ssl_fc }'")), r.warnings().toString());
     }
 
     @Test
     void untranslatableLineIsAnErrorWithItsLine() {
-        String cfg = "defaults\n  mode http\nbackend b\n  reqrep ^Host:\\ (.*) Host:\\ x\n  server s 127.0.0.1:1\n";
+        String cfg = "defaults\n  mode http\nbackend b\n  reqrep ^Host:\\ (.*) Host:\\ x\n"
+                + "  server s 127.0.0.1:1\n";
         ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
                 () -> TestCompiler.compile("t.cfg", cfg));
         assertTrue(e.problems().get(0).format().startsWith("t.cfg:4: 'reqrep' on the 'Host' header line"),
