@@ -100,7 +100,15 @@ final class FileWatcher implements AutoCloseable {
     }
 
     /** The settle window is over: reload, unless a file looks half-written and is still young. */
-    private synchronized void settled() {
+    private void settled() {
+        // Outside the lock: the watch thread must not wait for a compilation to note an event.
+        if (readyToReload()) {
+            reload.run();
+        }
+    }
+
+    /** Whether to reload now; if not, the next check is scheduled. */
+    private synchronized boolean readyToReload() {
         for (Path p : files) {
             Stamp now = stamp(p);
             if (now == null || now.size() == 0 || now.last() == '\n') {
@@ -116,11 +124,11 @@ final class FileWatcher implements AutoCloseable {
             waitingFor = p;
             waitingStamp = now;
             pending = reloads.schedule(this::settled, STABLE_MILLIS, TimeUnit.MILLISECONDS);
-            return;
+            return false;
         }
         waitingFor = null;
         pending = null;
-        reload.run();
+        return true;
     }
 
     /** Size, modification time and last byte of the file (through symlinks), or null if unreadable. */
