@@ -8,7 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The haproxy.cfg files this process serves: the {@code -f} files in order, or the embedded
@@ -18,6 +20,7 @@ import java.util.List;
 record ConfigFiles(List<Path> paths, boolean exampleWhenNone) {
 
     static final String EMBEDDED = "examples/haproxy.cfg";
+    private static final int READ_ATTEMPTS = 5;
 
     ConfigFiles {
         paths = List.copyOf(paths);
@@ -49,11 +52,28 @@ record ConfigFiles(List<Path> paths, boolean exampleWhenNone) {
         }
         for (Path p : paths) {
             try {
-                texts.add(new ConfigText(p.toString(), Files.readString(p, StandardCharsets.UTF_8)));
+                texts.add(new ConfigText(p.toString(), readSteady(p)));
             } catch (IOException e) {
                 problems.add(new ConfigProblem(p.toString(), 0, "cannot read: " + e));
             }
         }
         return texts;
+    }
+
+    /**
+     * The file's text, read again when its size or modification time moved during the read (a
+     * writer still at work): a torn read is never compiled. After a few tries it is an error.
+     */
+    private static String readSteady(Path p) throws IOException {
+        for (int attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+            BasicFileAttributes before = Files.readAttributes(p, BasicFileAttributes.class);
+            String text = Files.readString(p, StandardCharsets.UTF_8);
+            BasicFileAttributes after = Files.readAttributes(p, BasicFileAttributes.class);
+            if (before.size() == after.size() && before.lastModifiedTime().equals(after.lastModifiedTime())
+                    && Objects.equals(before.fileKey(), after.fileKey())) {
+                return text;
+            }
+        }
+        throw new IOException("the file kept changing while it was read (" + READ_ATTEMPTS + " tries)");
     }
 }

@@ -65,6 +65,55 @@ class FileWatchTest {
         }
     }
 
+    @Test
+    void aFileCaughtMidWriteIsNeverApplied() throws Exception {
+        int port = FreePort.on("127.0.0.1");
+        Path cfg = Files.writeString(dir.resolve("haproxy.cfg"), config(port, "127.0.0.2:9001"));
+        ProcessConfig pc = TestConfig.isolated().withFiles(List.of(cfg))
+                .withDrainTimeout(Duration.ofMillis(200));
+        try (LbServer lb = LbServer.start(pc)) {
+            List<String> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+            lb.tables().onPublish(t -> published.add(t.backends().get("app").servers().get(0).address()
+                    .toString()));
+            String full = config(port, "127.0.0.3:9001");
+            // Cut inside the server's port: the half is a valid file with another server (127.0.0.3:90).
+            int cut = full.indexOf(":9001") + 3;
+            try (java.io.OutputStream out = Files.newOutputStream(cfg)) { // truncates, as a plain writer does
+                out.write(full.substring(0, cut).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                out.flush();
+                // The writer's pause: four settle windows, a quarter of the stability window.
+                Thread.sleep(4 * FileWatcher.SETTLE_MILLIS);
+                out.write(full.substring(cut).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            }
+            // The listener runs just after the swap: wait for it, not only for the table.
+            Await.until("the finished file published", WAIT, () -> published.contains("/127.0.0.3:9001"),
+                    published::toString);
+            assertEquals("[/127.0.0.3:9001]", List.copyOf(published).toString(),
+                    "only the finished file's table is published");
+        }
+    }
+
+    @Test
+    void aFileWithoutFinalNewlineIsAppliedOnceItStopsChanging() throws Exception {
+        int port = FreePort.on("127.0.0.1");
+        Path cfg = Files.writeString(dir.resolve("haproxy.cfg"), config(port, "127.0.0.2:9001"));
+        ProcessConfig pc = TestConfig.isolated().withFiles(List.of(cfg))
+                .withDrainTimeout(Duration.ofMillis(200));
+        try (LbServer lb = LbServer.start(pc)) {
+            String noLf = config(port, "127.0.0.5:9001").stripTrailing();
+            long written = System.nanoTime();
+            Files.writeString(cfg, noLf);
+            Await.until("the file applied after it stayed unchanged", WAIT,
+                    () -> "127.0.0.5".equals(serverHost(lb)));
+            assertTrue(System.nanoTime() - written >= FileWatcher.STABLE_MILLIS * 1_000_000,
+                    "applied before the stability window ended");
+            // The outcome is recorded just after the table is published.
+            Await.until("the reload reports HAProxy's warning", WAIT, () -> lb.lastReload().warnings().stream()
+                    .anyMatch(w -> w.message().startsWith("Missing LF on last line")),
+                    () -> lb.lastReload().toString());
+        }
+    }
+
     private static String serverHost(LbServer lb) {
         return lb.table().backends().get("app").servers().get(0).address().getHostString();
     }

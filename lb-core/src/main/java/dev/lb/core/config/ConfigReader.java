@@ -12,6 +12,9 @@ import java.util.Set;
  */
 final class ConfigReader {
 
+    /** HAProxy 2.6's words for a file whose last line has no newline. */
+    static final String MISSING_LF = "Missing LF on last line";
+
     private static final Set<String> ENV_DIRECTIVES = Set.of("setenv", "presetenv", "unsetenv", "resetenv");
 
     private final ConfigEnvironment env;
@@ -32,6 +35,13 @@ final class ConfigReader {
 
     private void readFile(ConfigText text, List<Section> sections) {
         String[] lines = text.text().split("\n", -1);
+        if (!text.text().isEmpty() && !text.text().endsWith("\n")) {
+            // HAProxy 2.6's words (an alert there); lb's file watcher waits for such a file to stop
+            // changing before it applies it, so a file caught half-written is not served.
+            int position = lines[lines.length - 1].length() + 1;
+            problems.warn(text.name(), lines.length, MISSING_LF
+                    + ", file might have been truncated at position " + position + ".");
+        }
         TokenCache tokens = TokenCache.forRead(text.name(), lines.length);
         ConfigLine header = null;
         List<ConfigLine> body = new ArrayList<>();

@@ -76,8 +76,11 @@ final class DirectiveTable {
                     + "ignores it"));
         }
 
-        for (String kw : new String[] {"reqrep", "reqirep", "reqadd", "reqdel", "reqidel", "reqallow",
-                "reqiallow", "reqdeny", "reqideny", "reqpass", "reqipass", "reqtarpit", "reqitarpit"}) {
+        for (String kw : new String[] {"reqrep", "reqirep", "reqadd", "reqdel", "reqidel"}) {
+            put(kw, PROXIES, LegacyRequestDirective::apply);
+        }
+        for (String kw : new String[] {"reqallow", "reqiallow", "reqdeny", "reqideny", "reqpass", "reqipass",
+                "reqtarpit", "reqitarpit"}) {
             notYet(kw, "legacy req* directives are not implemented yet ('" + kw + "'; HAProxy 2.1+ "
                     + "replaced them with http-request)");
         }

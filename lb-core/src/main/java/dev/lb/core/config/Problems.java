@@ -24,6 +24,10 @@ final class Problems {
         warnings.add(new ConfigProblem(line.file(), line.number(), message));
     }
 
+    void warn(String file, int line, String message) {
+        warnings.add(new ConfigProblem(file, line, message));
+    }
+
     boolean hasErrors() {
         return !errors.isEmpty();
     }

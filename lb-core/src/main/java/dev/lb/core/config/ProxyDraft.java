@@ -34,6 +34,10 @@ final class ProxyDraft {
     final List<ConfigLine> bindLines = new ArrayList<>();
     final List<UseBackend> useBackends = new ArrayList<>();
     final List<Supplier<HttpRequestAction>> actions = new ArrayList<>();
+    /** Translated {@code reqrep}/{@code reqdel} lines: HAProxy 1.x ran them after http-request. */
+    final List<Supplier<HttpRequestAction>> legacyRewrites = new ArrayList<>();
+    /** Translated {@code reqadd} lines: HAProxy 1.x ran them last. */
+    final List<Supplier<HttpRequestAction>> legacyAdds = new ArrayList<>();
     final List<Supplier<TcpRequestRule>> tcpRules = new ArrayList<>();
     /** The first {@code tcp-request connection|content} line, or {@code null}. */
     ConfigLine tcpRuleLine;

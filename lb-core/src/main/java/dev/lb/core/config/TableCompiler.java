@@ -115,7 +115,12 @@ final class TableCompiler {
             frontends.add(frontend(d, backends, proxies, problems, previous));
         }
         if (problems.hasErrors()) {
-            throw new ConfigException(inFileOrder(problems.errors(), texts));
+            // A rejected file that also lacks its last newline was most likely cut short: say so
+            // among the errors, where `lb reload` shows it.
+            List<ConfigProblem> errors = new java.util.ArrayList<>(problems.errors());
+            problems.warnings().stream().filter(w -> w.message().startsWith(ConfigReader.MISSING_LF))
+                    .forEach(errors::add);
+            throw new ConfigException(inFileOrder(errors, texts));
         }
         List<String> sources = texts.stream().map(ConfigText::name).toList();
         return new LoadResult(new RoutingTable(0, sources, frontends, List.copyOf(backends.values()), stats),
@@ -221,7 +226,7 @@ final class TableCompiler {
             d.problems.warn(d.section.header(), "'option forwardfor' ignored for " + role + " '" + d.name()
                     + "' as it requires HTTP mode.");
         }
-        if (!d.actions.isEmpty()) {
+        if (!d.actions.isEmpty() || !d.legacyRewrites.isEmpty() || !d.legacyAdds.isEmpty()) {
             d.problems.warn(d.section.header(), "'http-request' rules ignored for " + role + " '" + d.name()
                     + "' as they require HTTP mode.");
         }
@@ -467,7 +472,9 @@ final class TableCompiler {
         // Nothing to repair: any collision is an error, so no table is built from these binds.
     }
 
+    /** http-request rules, then the translated reqrep/reqdel, then reqadd: HAProxy 1.x's order. */
     private static List<HttpRequestAction> actions(ProxyDraft d) {
-        return d.actions.stream().map(Supplier::get).toList();
+        return java.util.stream.Stream.of(d.actions, d.legacyRewrites, d.legacyAdds)
+                .flatMap(List::stream).map(Supplier::get).toList();
     }
 }

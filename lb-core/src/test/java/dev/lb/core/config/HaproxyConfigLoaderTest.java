@@ -18,6 +18,16 @@ class HaproxyConfigLoaderTest {
     Path dir;
 
     @Test
+    void aLastLineWithoutLfIsServedWithHaproxysTruncationWarning() throws Exception {
+        LoadResult r = TestCompiler.compile("t.cfg",
+                "defaults\n  mode http\nbackend b\n  server s 127.0.0.1:80");
+        assertEquals(List.of("t.cfg:4: Missing LF on last line, file might have been truncated at "
+                + "position 24."),
+                r.warnings().stream().map(ConfigProblem::format).toList());
+        assertEquals(List.of(), TestCompiler.compile("t.cfg", "defaults\n  mode http\n").warnings());
+    }
+
+    @Test
     void defaultsOfTheFirstFileApplyToTheSecond() throws IOException, ConfigException {
         Path a = Files.writeString(dir.resolve("a.cfg"), "defaults\n    mode http\n    timeout connect 7s\n");
         Path b = Files.writeString(dir.resolve("b.cfg"), "frontend fe\n    bind 127.0.0.1:8080\n"

@@ -97,7 +97,7 @@ public final class ProxyPair implements AutoCloseable {
     private final InetSocketAddress haproxyAddress;
     private final InetSocketAddress lbAddress;
 
-    private ProxyPair(Path dir, String template) throws Exception {
+    private ProxyPair(Path dir, String template, String haproxyTemplate) throws Exception {
         group = Transport.nio().newGroup(1, "parity-backends");
         int lbPort = FreePort.on("127.0.0.1");
         int hapPort = FreePort.on("127.0.0.1");
@@ -109,7 +109,7 @@ public final class ProxyPair implements AutoCloseable {
         Path hapDir = Files.createDirectories(dir.resolve("haproxy"));
         HaproxyProcess h = null;
         try {
-            h = HaproxyProcess.start(hapDir, render(template, hapPort, refused), haproxyAddress);
+            h = HaproxyProcess.start(hapDir, render(haproxyTemplate, hapPort, refused), haproxyAddress);
             lb = LbServer.start(TestConfig.isolated()
                     .withFiles(List.of(lbCfg)).withDrainTimeout(Duration.ofMillis(200)));
         } catch (Exception | AssertionError e) {
@@ -124,7 +124,15 @@ public final class ProxyPair implements AutoCloseable {
 
     /** Starts haproxy and lb on {@code template}; files go under {@code dir}. */
     public static ProxyPair start(Path dir, String template) throws Exception {
-        return new ProxyPair(dir, template);
+        return new ProxyPair(dir, template, template);
+    }
+
+    /**
+     * Starts lb on {@code lbTemplate} and haproxy on {@code haproxyTemplate}: for a file haproxy
+     * 2.6 rejects (HAProxy 1.x {@code req*} lines), against the modern lines lb applies instead.
+     */
+    public static ProxyPair start(Path dir, String lbTemplate, String haproxyTemplate) throws Exception {
+        return new ProxyPair(dir, lbTemplate, haproxyTemplate);
     }
 
     /** Sends {@code raw} to haproxy and returns what happened. */
