@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -258,6 +259,21 @@ class ConsulSourceTest {
                 "close aborted the parked queries instead of waiting for their 60 s");
         Await.until("no lb-consul thread left", TIMEOUT, () -> consulThreads(prefix).isEmpty(),
                 () -> consulThreads(prefix).toString());
+    }
+
+    @Test
+    void closeFromTheConsumerEndsTheSourceToo() {
+        consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080);
+        AtomicReference<ConsulSource> self = new AtomicReference<>();
+        source = new ConsulSource(consul.address(), Optional.empty(), snap -> {
+            emitted.add(snap);
+            self.get().close();
+        });
+        self.set(source);
+        source.start();
+        Await.until("the first snapshot", TIMEOUT, () -> emitted.size() == 1);
+        Await.until("no lb-consul thread left", TIMEOUT, () -> consulThreads("lb-consul-").isEmpty(),
+                () -> consulThreads("lb-consul-").toString());
     }
 
     private ConsulSnapshot start(Optional<String> tag, Predicate<ConsulSnapshot> ready) {
