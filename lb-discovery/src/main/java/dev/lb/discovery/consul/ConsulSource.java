@@ -181,22 +181,27 @@ public final class ConsulSource implements AutoCloseable {
             return;
         }
         closed = true;
-        post(this::endSession);
-        loop.shutdown();
-        if (Thread.currentThread() != loopThread) {
-            try {
-                if (!loop.awaitTermination(5, TimeUnit.SECONDS)) {
-                    loop.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                loop.shutdownNow();
-                Thread.currentThread().interrupt();
-            }
+        boolean onLoop = Thread.currentThread() == loopThread; // e.g. from onChange
+        if (onLoop) {
+            endSession();
+        } else {
+            post(this::endSession);
         }
-        watchThreads.shutdownNow(); // interrupts the rate-limit pauses; the closed client ended the reads
+        loop.shutdown();
+        watchThreads.shutdown();
+        if (onLoop) {
+            watchThreads.shutdownNow(); // ends the rate-limit pauses; the closed client ended the reads
+            return;
+        }
         try {
+            if (!loop.awaitTermination(5, TimeUnit.SECONDS)) {
+                loop.shutdownNow();
+            }
+            watchThreads.shutdownNow(); // ends the rate-limit pauses; the closed client ended the reads
             watchThreads.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
+            loop.shutdownNow();
+            watchThreads.shutdownNow();
             Thread.currentThread().interrupt();
         }
     }
@@ -222,11 +227,11 @@ public final class ConsulSource implements AutoCloseable {
         String host = (address.https() ? "https://" : "http://") + address.host();
         client = new ConsulClient(new ConsulRawClient(host, address.port(), http));
         ConsulClient c = client;
-        watch(s, new BlockingWatch<>("catalog/services",
+        watch(new BlockingWatch<>("catalog/services",
                 (index, wait) -> c.getCatalogServices(CatalogServicesRequest.newBuilder()
                         .setQueryParams(params(index, wait)).build()),
                 WAIT_SECONDS, listener(s, (w, services, index) -> catalogAnswered(services, index))));
-        watch(s, new BlockingWatch<>("kv/" + KV_PREFIX,
+        watch(new BlockingWatch<>("kv/" + KV_PREFIX,
                 (index, wait) -> c.getKVValues(KV_PREFIX, params(index, wait)),
                 WAIT_SECONDS, listener(s, (w, values, index) -> kvAnswered(values, index))));
     }
@@ -253,7 +258,7 @@ public final class ConsulSource implements AutoCloseable {
         return index <= 0 ? QueryParams.DEFAULT : new QueryParams(waitSeconds, index);
     }
 
-    private <T> void watch(long s, BlockingWatch<T> w) {
+    private <T> void watch(BlockingWatch<T> w) {
         watches.add(w);
         try {
             watchThreads.execute(w);
@@ -307,7 +312,7 @@ public final class ConsulSource implements AutoCloseable {
                                 .build()),
                         WAIT_SECONDS, listener(s, (watch, list, i) -> serviceAnswered(svc, watch, list, i)));
                 serviceWatches.put(svc, w);
-                watch(s, w);
+                watch(w);
             }
         }
         serviceWatches.entrySet().removeIf(e -> {

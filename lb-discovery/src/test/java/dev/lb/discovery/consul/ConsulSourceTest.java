@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -137,6 +138,23 @@ class ConsulSourceTest {
     }
 
     @Test
+    void threeHundredServicesAreWatchedOneQueryEach() {
+        consul.batch(() -> {
+            for (int i = 0; i < 300; i++) {
+                String node = "node-" + (i % 10);
+                consul.register(node, "127.0.1." + (i % 10), "s" + i + "-1", "s" + i, "", 8000 + i);
+            }
+        });
+        start(Optional.empty(), snap -> snap.services().size() == 300);
+        Await.until("302 parked queries (catalog, KV, one per service)", TIMEOUT, () -> consul.parked() == 302,
+                () -> "parked " + consul.parked());
+        int before = emitted.size();
+        consul.register("node-0", "127.0.1.0", "s7-2", "s7", "", 9007);
+        await("s7's new instance", snap -> ids(snap, "s7").size() == 2);
+        assertEquals(before + 1, emitted.size());
+    }
+
+    @Test
     void burstOfRegistrationsIsCoalesced() {
         consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080);
         start(Optional.empty(), snap -> snap.services().containsKey("web"));
@@ -241,6 +259,21 @@ class ConsulSourceTest {
                 "close aborted the parked queries instead of waiting for their 60 s");
         Await.until("no lb-consul thread left", TIMEOUT, () -> consulThreads(prefix).isEmpty(),
                 () -> consulThreads(prefix).toString());
+    }
+
+    @Test
+    void closeFromTheConsumerEndsTheSourceToo() {
+        consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080);
+        AtomicReference<ConsulSource> self = new AtomicReference<>();
+        source = new ConsulSource(consul.address(), Optional.empty(), snap -> {
+            emitted.add(snap);
+            self.get().close();
+        });
+        self.set(source);
+        source.start();
+        Await.until("the first snapshot", TIMEOUT, () -> emitted.size() == 1);
+        Await.until("no lb-consul thread left", TIMEOUT, () -> consulThreads("lb-consul-").isEmpty(),
+                () -> consulThreads("lb-consul-").toString());
     }
 
     private ConsulSnapshot start(Optional<String> tag, Predicate<ConsulSnapshot> ready) {
