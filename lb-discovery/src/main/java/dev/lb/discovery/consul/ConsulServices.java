@@ -6,7 +6,6 @@ import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -49,18 +48,52 @@ public final class ConsulServices {
     private static final Pattern NAME_CHAR = Pattern.compile("[^A-Za-z0-9_.:-]");
     private static final Pattern TIMEOUT = Pattern.compile("[0-9]+(us|ms|s|m|h|d)?");
     private static final Map<String, String> TIMEOUTS = timeouts();
+    private static final Pattern SPACES = Pattern.compile("\\s+");
 
     /** What a snapshot renders to. */
     public record Rendered(ConfigText text, List<ConfigProblem> problems, int httpRoutes, int tcpServices) {
     }
 
-    /** One HTTP route: a host (or null), a path prefix, and the prefix stripped before forwarding. */
-    private record Route(String host, String path, String strip) {
+    /**
+     * One HTTP route: a host (or null), a path prefix, and the prefix stripped before forwarding.
+     * Ordered as fabio tries them: routes naming a host first, then longer paths first.
+     */
+    private record Route(String host, String path, String strip) implements Comparable<Route> {
+        @Override
+        public int compareTo(Route o) {
+            if ((host == null) != (o.host == null)) {
+                return host == null ? 1 : -1;
+            }
+            if (path.length() != o.path.length()) {
+                return o.path.length() - path.length();
+            }
+            int c = host == null ? 0 : host.compareTo(o.host);
+            if (c == 0) {
+                c = path.compareTo(o.path);
+            }
+            return c != 0 ? c : String.valueOf(strip).compareTo(String.valueOf(o.strip));
+        }
+    }
+
+    /** What makes a backend: the services sharing a route (sorted by name) and the prefix it strips. */
+    private record BackendKey(List<String> services, String strip) {
+    }
+
+    /** A service's tags as last parsed: most changes touch a few services' instances, not their tags. */
+    private record Parsed(List<String> tags, List<Route> http, List<Integer> tcp, List<ConfigProblem> problems) {
+    }
+
+    /** A backend's text as last rendered, for the same name, services (with their instances) and strip. */
+    private record RenderedBackend(String name, List<ConsulSnapshot.Service> members, String text) {
     }
 
     private final String location;
     private final InetSocketAddress httpBind;
     private final Optional<String> hostSuffix;
+    // Not thread-safe: ConsulPart renders on the pipeline's one thread.
+    private Map<String, Parsed> parsed = new HashMap<>();
+    private Map<BackendKey, RenderedBackend> renderedBackends = new HashMap<>();
+    private int lastLength = 4096;
 
     /**
      * @param location the Consul address, named in problem reports ({@code consul:<location>/...})
@@ -82,37 +115,65 @@ public final class ConsulServices {
     /** Renders the snapshot; the same snapshot always renders the same text. */
     public Rendered render(ConsulSnapshot snapshot) {
         List<ConfigProblem> problems = new ArrayList<>();
-        // Route -> the services tagged with it (sorted, so the backend's name and servers are stable).
-        Map<Route, SortedSet<String>> http = new HashMap<>();
+        // Route -> the services tagged with it, in name order (the catalog's): stable names and servers.
+        Map<Route, List<String>> http = new HashMap<>();
         Map<Integer, SortedSet<String>> tcp = new TreeMap<>();
+        Map<String, Parsed> parsedNow = new HashMap<>();
         for (ConsulSnapshot.Service s : snapshot.services().values()) {
-            routes(s, http, tcp, problems);
+            Parsed p = parsed.get(s.name());
+            if (p == null || !p.tags().equals(s.tags())) {
+                p = parse(s);
+            }
+            parsedNow.put(s.name(), p);
+            problems.addAll(p.problems());
+            for (Route r : p.http()) {
+                List<String> names = http.computeIfAbsent(r, x -> new ArrayList<>(1));
+                if (names.isEmpty() || !names.get(names.size() - 1).equals(s.name())) {
+                    names.add(s.name()); // a service tagging one route twice is listed once
+                }
+            }
+            for (Integer port : p.tcp()) {
+                tcp.computeIfAbsent(port, x -> new TreeSet<>()).add(s.name());
+            }
         }
+        parsed = parsedNow;
 
-        StringBuilder out = new StringBuilder(4096);
+        StringBuilder out = new StringBuilder(lastLength + lastLength / 8);
         out.append("# rendered by lb from Consul ").append(location).append('\n');
         defaults(snapshot.kv(), out, problems);
 
         // One backend per distinct set of services and strip; its name is the service's when alone.
-        Map<List<Object>, String> backendNames = new LinkedHashMap<>();
+        Map<BackendKey, String> backendNames = new HashMap<>();
+        Map<BackendKey, RenderedBackend> backendsNow = new HashMap<>();
         Set<String> usedNames = new HashSet<>();
         List<Route> ordered = new ArrayList<>(http.keySet());
-        ordered.sort(Comparator.comparing((Route r) -> r.host() == null)
-                .thenComparing(r -> -r.path().length())
-                .thenComparing(r -> r.host() == null ? "" : r.host())
-                .thenComparing(Route::path));
-        StringBuilder rules = new StringBuilder();
-        StringBuilder backends = new StringBuilder();
+        ordered.sort(null);
+        // The rules go straight into the text, the backends after them: no copy of either.
+        out.append("frontend ").append(HTTP_FRONTEND).append(" from ").append(DEFAULTS).append('\n')
+                .append("    bind ").append(bindText(httpBind)).append('\n');
+        StringBuilder rules = out;
+        StringBuilder backends = new StringBuilder(lastLength / 2);
         String catchAll = null;
         for (Route r : ordered) {
-            SortedSet<String> services = http.get(r);
-            List<Object> key = List.of(List.copyOf(services), r.strip() == null ? "" : r.strip());
+            List<String> services = http.get(r);
+            BackendKey key = new BackendKey(services, r.strip());
             String name = backendNames.get(key);
             if (name == null) {
-                name = unique(String.join(":", services.stream().map(ConsulServices::proxyName).toList()),
-                        usedNames);
+                name = unique(services.size() == 1 ? proxyName(services.get(0))
+                        : String.join(":", services.stream().map(ConsulServices::proxyName).toList()), usedNames);
                 backendNames.put(key, name);
-                backend(name, services, r.strip(), snapshot, backends);
+                List<ConsulSnapshot.Service> members = new ArrayList<>(services.size());
+                for (String svc : services) {
+                    members.add(snapshot.services().get(svc));
+                }
+                RenderedBackend rb = renderedBackends.get(key);
+                if (rb == null || !rb.name().equals(name) || !rb.members().equals(members)) {
+                    StringBuilder text = new StringBuilder(128);
+                    backend(name, members, r.strip(), text);
+                    rb = new RenderedBackend(name, members, text.toString());
+                }
+                backendsNow.put(key, rb);
+                backends.append(rb.text());
             }
             if (r.host() == null && r.path().equals("/")) {
                 catchAll = name;
@@ -120,20 +181,20 @@ public final class ConsulServices {
             }
             rules.append("    use_backend ").append(name).append(" if");
             if (r.host() != null) {
-                rules.append(" { hdr(host) -i ").append(hostVariants(r.host())).append(" }");
+                rules.append(" { hdr(host) -i ");
+                hostVariants(r.host(), rules);
+                rules.append(" }");
             }
             if (!r.path().equals("/")) {
                 rules.append(" { path_beg ").append(r.path()).append(" }");
             }
             rules.append('\n');
         }
-        out.append("frontend ").append(HTTP_FRONTEND).append(" from ").append(DEFAULTS).append('\n')
-                .append("    bind ").append(bindText(httpBind)).append('\n')
-                .append(rules);
         if (catchAll != null) {
             out.append("    default_backend ").append(catchAll).append('\n');
         }
         out.append(backends);
+        renderedBackends = backendsNow;
 
         for (Map.Entry<Integer, SortedSet<String>> e : tcp.entrySet()) {
             String svc = e.getValue().first();
@@ -148,19 +209,22 @@ public final class ConsulServices {
                     .append("    balance roundrobin\n");
             servers(snapshot.services().get(svc), new HashSet<>(), out);
         }
+        lastLength = out.length();
         return new Rendered(new ConfigText(sourceName(), out.toString()), problems, http.size(), tcp.size());
     }
 
-    /** Collects the service's routes from its tags, or its host-suffix route when it has none. */
-    private void routes(ConsulSnapshot.Service s, Map<Route, SortedSet<String>> http,
-            Map<Integer, SortedSet<String>> tcp, List<ConfigProblem> problems) {
+    /** The service's routes from its tags, or its host-suffix route when it has none. */
+    private Parsed parse(ConsulSnapshot.Service s) {
+        List<Route> http = new ArrayList<>();
+        List<Integer> tcp = new ArrayList<>();
+        List<ConfigProblem> problems = new ArrayList<>();
         boolean tagged = false;
         for (String tag : s.tags()) {
             if (!tag.startsWith(TAG)) {
                 continue;
             }
             tagged = true;
-            String[] words = tag.substring(TAG.length()).trim().split("\\s+");
+            String[] words = SPACES.split(tag.substring(TAG.length()).trim());
             String spec = words[0];
             String strip = null;
             String proto = "http";
@@ -192,7 +256,7 @@ public final class ConsulServices {
                 } else if (port == httpBind.getPort()) {
                     bad = "port " + port + " is lb.http.bind's port";
                 } else {
-                    tcp.computeIfAbsent(port, p -> new TreeSet<>()).add(s.name());
+                    tcp.add(port);
                     continue;
                 }
             }
@@ -216,16 +280,17 @@ public final class ConsulServices {
                 problems.add(problem(s.name(), "tag '" + tag + "' skipped: " + bad));
                 continue;
             }
-            http.computeIfAbsent(route, r -> new TreeSet<>()).add(s.name());
+            http.add(route);
         }
         if (!tagged && hostSuffix.isPresent()) {
             String host = s.name().toLowerCase(Locale.ROOT) + "." + hostSuffix.get();
             if (HOST.matcher(host).matches()) {
-                http.computeIfAbsent(new Route(host, "/", null), r -> new TreeSet<>()).add(s.name());
+                http.add(new Route(host, "/", null));
             } else {
                 problems.add(problem(s.name(), "'" + host + "' is not a host name; the service has no route"));
             }
         }
+        return new Parsed(s.tags(), List.copyOf(http), List.copyOf(tcp), List.copyOf(problems));
     }
 
     /** The defaults section, with the KV keys' values where they are valid. */
@@ -262,7 +327,7 @@ public final class ConsulServices {
         return m;
     }
 
-    private void backend(String name, SortedSet<String> services, String strip, ConsulSnapshot snapshot,
+    private static void backend(String name, List<ConsulSnapshot.Service> members, String strip,
             StringBuilder out) {
         out.append("backend ").append(name).append(" from ").append(DEFAULTS).append('\n')
                 .append("    balance roundrobin\n");
@@ -273,8 +338,8 @@ public final class ConsulServices {
                     .append("    http-request replace-path ^").append(quoted).append("(/.*)$ \\1\n");
         }
         Set<String> names = new HashSet<>();
-        for (String svc : services) {
-            servers(snapshot.services().get(svc), names, out);
+        for (ConsulSnapshot.Service s : members) {
+            servers(s, names, out);
         }
     }
 
@@ -298,11 +363,11 @@ public final class ConsulServices {
         }
     }
 
-    private static String hostVariants(String host) {
-        if (host.indexOf(':') >= 0) {
-            return host;
+    private static void hostVariants(String host, StringBuilder out) {
+        out.append(host);
+        if (host.indexOf(':') < 0) {
+            out.append(' ').append(host).append(":80 ").append(host).append(":443");
         }
-        return host + " " + host + ":80 " + host + ":443";
     }
 
     private static String proxyName(String service) {

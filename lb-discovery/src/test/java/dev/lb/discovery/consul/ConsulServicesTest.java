@@ -174,4 +174,32 @@ class ConsulServicesTest {
                 + "    server host1:web_2:80 web2.node.consul:32769 resolvers default\n"
                 + "    server host1:web_2:80-2 127.0.0.4:32770\n"), text);
     }
+
+    @Test
+    void aRendererThatRemembersRendersWhatAFreshOneDoes() {
+        ConsulServices kept = new ConsulServices("127.0.0.1:8500", HTTP, Optional.of("service.example"));
+        java.util.Random random = new java.util.Random(42);
+        List<List<String>> tagSets = List.of(List.of(), List.of("urlprefix-/a"), List.of("urlprefix-/a strip=/a"),
+                List.of("urlprefix-x.example/", "urlprefix-/b"), List.of("urlprefix-/"), List.of("urlprefix-:16000 proto=tcp"),
+                List.of("urlprefix-/a", "bad", "urlprefix-/c redirect=1"));
+        TreeMap<String, ConsulSnapshot.Service> catalog = new TreeMap<>();
+        for (int step = 0; step < 300; step++) {
+            String name = "s" + random.nextInt(6);
+            if (random.nextInt(5) == 0) {
+                catalog.remove(name);
+            } else {
+                String[] addrs = new String[random.nextInt(3)];
+                for (int i = 0; i < addrs.length; i++) {
+                    addrs[i] = "127.0.0." + (2 + random.nextInt(3)) + ":" + (8000 + random.nextInt(3));
+                }
+                catalog.put(name, service(name, tagSets.get(random.nextInt(tagSets.size())), addrs));
+            }
+            ConsulSnapshot snapshot = new ConsulSnapshot(step, catalog, new TreeMap<>());
+            ConsulServices fresh = new ConsulServices("127.0.0.1:8500", HTTP, Optional.of("service.example"));
+            ConsulServices.Rendered expected = fresh.render(snapshot);
+            ConsulServices.Rendered actual = kept.render(snapshot);
+            assertEquals(expected.text(), actual.text(), "step " + step);
+            assertEquals(expected.problems(), actual.problems(), "step " + step);
+        }
+    }
 }
