@@ -46,12 +46,12 @@ class ConsulSourceTest {
 
     @Test
     void initialReadHasPassingInstancesTagsAndKv() {
+        consul.kvPut("service/other/key", "ignored");
         consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080, "urlprefix-/web");
         consul.register("node-b", "127.0.0.3", "web-2", "web", "127.0.0.9", 8081, "urlprefix-/web", "v2");
         consul.register("node-b", "127.0.0.3", "api-1", "api", "", 9090);
         consul.kvPut("service/haproxy/maxconn", "2048");
         consul.kvPut("service/haproxy/timeouts/connect", "5s");
-        consul.kvPut("service/other/key", "ignored");
 
         ConsulSnapshot s = start(Optional.empty(), snap -> snap.services().size() == 2);
         assertEquals(List.of("api", "web"), List.copyOf(s.services().keySet()),

@@ -11,6 +11,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -43,9 +46,19 @@ import java.util.regex.Pattern;
  * Blocking: {@code ?index=N&wait=D} parks until the index is above N or the wait (Go duration,
  * default 5m, at most 10m, plus up to wait/16 of jitter as Consul adds) ends.
  *
- * <p>Simplified, as Consul's docs allow: one raft-like index for everything, incremented by every
- * write, so a blocking query may wake for an unrelated change ("the index may change for
- * unrelated reasons") and answer the same data with a higher index. New checks without a status
+ * <p>Indexes as Consul's state store keeps them: a raft-like index incremented by every write,
+ * which every entity records as its {@code ModifyIndex}, and per endpoint the index Consul answers
+ * in {@code X-Consul-Index} and parks on (a blocking query wakes only when that index passes the
+ * query's {@code index}): {@code /v1/health/service/<svc>} and {@code /v1/catalog/service/<svc>}
+ * the service's own index (moved by its registrations, deregistrations, its checks and the node
+ * checks of its nodes), or, when the service does not exist, the catalog's "last extinction"
+ * index (moved whenever the last instance of any service goes, as Consul's
+ * {@code maxIndexForService} does, so a query parked on a service wakes when it disappears);
+ * {@code /v1/catalog/services} the services table's index; {@code /v1/catalog/nodes} the nodes
+ * table's; {@code /v1/health/state/<state>} the checks table's; {@code /v1/kv/<key>} the key's
+ * {@code ModifyIndex}, and with {@code recurse} or {@code keys} the highest {@code ModifyIndex}
+ * under the prefix or the index of the last delete under it (Consul's tombstones; the fixture
+ * never reaps them), the whole KV table's index when neither exists. New checks without a status
  * start critical, as in Consul. Like a real catalog it lists the {@code consul} service itself
  * (node {@value #SERVER_NODE}). Not implemented: datacenters, ACL tokens, sessions and locks,
  * consistency modes, filters ({@code filter=}), agent checks that run (TTL/HTTP/script: a test
@@ -89,7 +102,20 @@ public final class ConsulFixture implements AutoCloseable {
     /** node -> check id -> check (node checks have serviceId ""). */
     private final TreeMap<String, TreeMap<String, Check>> checks = new TreeMap<>();
     private final TreeMap<String, KvEntry> kv = new TreeMap<>();
+    /** Key -> index of its delete (Consul's KV tombstones, never reaped here). */
+    private final TreeMap<String, Long> tombstones = new TreeMap<>();
+    /** Service name -> the service's own index (kept after the service is gone, as Consul does). */
+    private final Map<String, Long> serviceIndexes = new HashMap<>();
+    /** Service name -> how many instances are registered. */
+    private final Map<String, Integer> instanceCounts = new HashMap<>();
     private long index = 1;
+    /** Table indexes: the index of the last write that changed the table. */
+    private long servicesIndex = 1;
+    private long checksIndex = 1;
+    private long nodesIndex = 1;
+    private long kvIndex = 1;
+    /** The index of the last deregistration that removed a service's last instance. */
+    private long extinctionIndex;
     /** Incremented by stop(): parked queries of an older generation end without an answer. */
     private long generation;
     private int parked;
@@ -153,6 +179,10 @@ public final class ConsulFixture implements AutoCloseable {
                 services.clear();
                 checks.clear();
                 kv.clear();
+                tombstones.clear();
+                serviceIndexes.clear();
+                instanceCounts.clear();
+                extinctionIndex = 0;
                 addBuiltins();
             }
             resetIndex(newIndex);
@@ -160,12 +190,24 @@ public final class ConsulFixture implements AutoCloseable {
         }
     }
 
-    /** Sets the index (e.g. lower, as after a restart from an older snapshot); wakes parked queries. */
+    /**
+     * Sets the index (e.g. lower, as after a restart from an older snapshot): every recorded index
+     * above it is lowered to it; wakes parked queries.
+     */
     public synchronized void resetIndex(long newIndex) {
         if (newIndex < 1) {
             throw new IllegalArgumentException("index must be >= 1");
         }
         index = newIndex;
+        servicesIndex = Math.min(servicesIndex, newIndex);
+        checksIndex = Math.min(checksIndex, newIndex);
+        nodesIndex = Math.min(nodesIndex, newIndex);
+        kvIndex = Math.min(kvIndex, newIndex);
+        extinctionIndex = Math.min(extinctionIndex, newIndex);
+        serviceIndexes.replaceAll((k, v) -> Math.min(v, newIndex));
+        tombstones.replaceAll((k, v) -> Math.min(v, newIndex));
+        kv.replaceAll((k, e) -> new KvEntry(k, e.value, e.flags, Math.min(e.createIndex, newIndex),
+                Math.min(e.modifyIndex, newIndex)));
         notifyAll();
     }
 
@@ -184,7 +226,7 @@ public final class ConsulFixture implements AutoCloseable {
         return port;
     }
 
-    /** The current raft-like index (what the next read answers in {@code X-Consul-Index}). */
+    /** The current raft-like index: the index of the last write (endpoints answer their own, at most this). */
     public synchronized long index() {
         return index;
     }
@@ -232,9 +274,8 @@ public final class ConsulFixture implements AutoCloseable {
         long i = ++index;
         upsertNode(node, nodeAddress, i);
         Svc old = services.computeIfAbsent(node, n -> new TreeMap<>()).get(id);
-        Svc s = new Svc(node, id, service, List.copyOf(tags), serviceAddress == null ? "" : serviceAddress,
-                port, old == null ? i : old.createIndex, i);
-        services.get(node).put(id, s);
+        putSvc(new Svc(node, id, service, List.copyOf(tags), serviceAddress == null ? "" : serviceAddress,
+                port, old == null ? i : old.createIndex, i));
         if (checkStatus != null) {
             putCheck(node, "service:" + id, "Service '" + service + "' check", checkStatus, id, i);
         }
@@ -245,14 +286,15 @@ public final class ConsulFixture implements AutoCloseable {
     /** Removes service instance {@code id} from {@code node} with its checks; false if there was none. */
     public synchronized boolean deregister(String node, String id) {
         TreeMap<String, Svc> onNode = services.get(node);
-        if (onNode == null || onNode.remove(id) == null) {
+        if (onNode == null || !onNode.containsKey(id)) {
             return false;
         }
+        long i = ++index;
+        removeSvc(onNode.get(id), i);
         TreeMap<String, Check> c = checks.get(node);
-        if (c != null) {
-            c.values().removeIf(ch -> ch.serviceId.equals(id));
+        if (c != null && c.values().removeIf(ch -> ch.serviceId.equals(id))) {
+            checksIndex = i;
         }
-        ++index;
         notifyAll();
         return true;
     }
@@ -262,9 +304,16 @@ public final class ConsulFixture implements AutoCloseable {
         if (nodes.remove(node) == null) {
             return false;
         }
+        long i = ++index;
+        nodesIndex = i;
+        for (Svc s : new ArrayList<>(services.getOrDefault(node, new TreeMap<>()).values())) {
+            removeSvc(s, i);
+        }
         services.remove(node);
-        checks.remove(node);
-        ++index;
+        TreeMap<String, Check> c = checks.remove(node);
+        if (c != null && !c.isEmpty()) {
+            checksIndex = i;
+        }
         notifyAll();
         return true;
     }
@@ -293,11 +342,10 @@ public final class ConsulFixture implements AutoCloseable {
     }
 
     public synchronized boolean kvDelete(String key) {
-        if (kv.remove(key) == null) {
+        if (!kv.containsKey(key)) {
             return false;
         }
-        ++index;
-        notifyAll();
+        removeKv(List.of(key));
         return true;
     }
 
@@ -306,16 +354,47 @@ public final class ConsulFixture implements AutoCloseable {
     private void addBuiltins() {
         long i = index;
         nodes.put(SERVER_NODE, new Node(SERVER_NODE, "127.0.0.1", i, i));
-        services.computeIfAbsent(SERVER_NODE, n -> new TreeMap<>())
-                .put("consul", new Svc(SERVER_NODE, "consul", "consul", List.of(), "", 8300, i, i));
+        putSvc(new Svc(SERVER_NODE, "consul", "consul", List.of(), "", 8300, i, i));
         putCheck(SERVER_NODE, "serfHealth", "Serf Health Status", "passing", "", i);
         nodes.put(AGENT_NODE, new Node(AGENT_NODE, "127.0.0.1", i, i));
+        servicesIndex = i;
+        checksIndex = i;
+        nodesIndex = i;
+        kvIndex = i;
     }
 
     private void upsertNode(String node, String address, long i) {
         Node old = nodes.get(node);
         if (old == null || !old.address.equals(address)) {
             nodes.put(node, new Node(node, address, old == null ? i : old.createIndex, i));
+            nodesIndex = i;
+        }
+    }
+
+    /** Adds or replaces an instance, moving the services table's index and its service's. */
+    private void putSvc(Svc s) {
+        Svc old = services.computeIfAbsent(s.node, n -> new TreeMap<>()).put(s.id, s);
+        if (old != null && !old.name.equals(s.name)) {
+            forget(old, s.modifyIndex); // the instance now belongs to another service
+        }
+        if (old == null || !old.name.equals(s.name)) {
+            instanceCounts.merge(s.name, 1, Integer::sum);
+        }
+        serviceIndexes.put(s.name, s.modifyIndex);
+        servicesIndex = s.modifyIndex;
+    }
+
+    private void removeSvc(Svc s, long i) {
+        services.get(s.node).remove(s.id);
+        forget(s, i);
+        servicesIndex = i;
+    }
+
+    private void forget(Svc s, long i) {
+        serviceIndexes.put(s.name, i);
+        if (instanceCounts.merge(s.name, -1, Integer::sum) <= 0) {
+            instanceCounts.remove(s.name);
+            extinctionIndex = i; // the last instance went: Consul's "service_last_extinction"
         }
     }
 
@@ -326,12 +405,35 @@ public final class ConsulFixture implements AutoCloseable {
         TreeMap<String, Check> onNode = checks.computeIfAbsent(node, n -> new TreeMap<>());
         Check old = onNode.get(id);
         onNode.put(id, new Check(node, id, name, status, serviceId, old == null ? i : old.createIndex, i));
+        checkChanged(node, serviceId, i);
+    }
+
+    /** A check changed: the checks table moves, and its service's index, or every service on its node. */
+    private void checkChanged(String node, String serviceId, long i) {
+        checksIndex = i;
+        for (Svc s : services.getOrDefault(node, new TreeMap<>()).values()) {
+            if (serviceId.isEmpty() || s.id.equals(serviceId)) {
+                serviceIndexes.put(s.name, i);
+            }
+        }
     }
 
     private void putKv(String key, byte[] value, long flags) {
         long i = ++index;
         KvEntry old = kv.get(key);
         kv.put(key, new KvEntry(key, value, flags, old == null ? i : old.createIndex, i));
+        tombstones.remove(key);
+        kvIndex = i;
+        notifyAll();
+    }
+
+    private void removeKv(List<String> keys) {
+        long i = ++index;
+        for (String k : keys) {
+            kv.remove(k);
+            tombstones.put(k, i);
+        }
+        kvIndex = i;
         notifyAll();
     }
 
@@ -381,25 +483,27 @@ public final class ConsulFixture implements AutoCloseable {
         if (path.startsWith("/v1/kv/")) {
             String key = path.substring("/v1/kv/".length());
             return switch (method) {
-                case "GET" -> read(q, () -> kvRead(key, q));
+                case "GET" -> read(q, () -> kvEndpointIndex(key, q.containsKey("recurse")
+                        || q.containsKey("keys")), () -> kvRead(key, q));
                 case "PUT" -> kvWrite(key, q, body);
                 case "DELETE" -> kvRemove(key, q);
                 default -> methodNotAllowed();
             };
         }
         if (get && path.equals("/v1/catalog/services")) {
-            return read(q, this::catalogServices);
+            return read(q, () -> servicesIndex, this::catalogServices);
         }
         if (get && path.startsWith("/v1/catalog/service/")) {
             String svc = path.substring("/v1/catalog/service/".length());
-            return read(q, () -> catalogService(svc, q.getOrDefault("tag", List.of())));
+            return read(q, () -> serviceEndpointIndex(svc, false),
+                    () -> catalogService(svc, q.getOrDefault("tag", List.of())));
         }
         if (get && path.equals("/v1/catalog/nodes")) {
-            return read(q, this::catalogNodes);
+            return read(q, () -> nodesIndex, this::catalogNodes);
         }
         if (get && path.startsWith("/v1/health/service/")) {
             String svc = path.substring("/v1/health/service/".length());
-            return read(q, () -> healthService(svc, q.containsKey("passing") && !"false".equals(first(q,
+            return read(q, () -> serviceEndpointIndex(svc, true), () -> healthService(svc, q.containsKey("passing") && !"false".equals(first(q,
                     "passing")), q.getOrDefault("tag", List.of())));
         }
         if (get && path.startsWith("/v1/health/state/")) {
@@ -407,7 +511,7 @@ public final class ConsulFixture implements AutoCloseable {
             if (!Set.of("any", "passing", "warning", "critical").contains(state)) {
                 throw new IllegalArgumentException("Invalid state " + state);
             }
-            return read(q, () -> healthState(state));
+            return read(q, () -> checksIndex, () -> healthState(state));
         }
         if (put && path.equals("/v1/catalog/register")) {
             return catalogRegister(json(body));
@@ -452,18 +556,21 @@ public final class ConsulFixture implements AutoCloseable {
         return new Answer(405, "text/plain", "method not allowed", 0);
     }
 
-    /** A read, blocking if {@code index} is given; null when the fixture stopped while it was parked. */
-    private Answer read(Map<String, List<String>> q, java.util.function.Supplier<Answer> reader) {
+    /**
+     * A read answering {@code endpointIndex} in {@code X-Consul-Index}, blocking until it passes
+     * {@code index} if that is given; null when the fixture stopped while it was parked.
+     */
+    private Answer read(Map<String, List<String>> q, LongSupplier endpointIndex, Supplier<Answer> reader) {
         long min = q.containsKey("index") ? parseIndex(first(q, "index")) : 0;
         long wait = q.containsKey("wait") ? parseWait(first(q, "wait")) : DEFAULT_WAIT_MILLIS;
         synchronized (this) {
             long gen = generation;
-            if (min > 0 && index <= min) {
+            if (min > 0 && endpointIndex.getAsLong() <= min) {
                 wait += ThreadLocalRandom.current().nextLong(wait / 16 + 1);
                 long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait);
                 parked++;
                 try {
-                    while (index <= min && gen == generation) {
+                    while (endpointIndex.getAsLong() <= min && gen == generation) {
                         long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                         if (left <= 0) {
                             break;
@@ -480,8 +587,46 @@ public final class ConsulFixture implements AutoCloseable {
             if (gen != generation) {
                 return null;
             }
-            return reader.get();
+            Answer a = reader.get();
+            // Never 0 (Consul's rule) and never above the raft index (after resetIndex lowered it).
+            long at = Math.max(1, Math.min(index, endpointIndex.getAsLong()));
+            return new Answer(a.status, a.contentType, a.body, at);
         }
+    }
+
+    /** Consul's {@code maxIndexForService}: see the class comment. Callers hold the lock. */
+    private long serviceEndpointIndex(String name, boolean withChecks) {
+        if (!instanceCounts.containsKey(name) && extinctionIndex > 0) {
+            return extinctionIndex;
+        }
+        Long own = serviceIndexes.get(name);
+        if (own != null) {
+            return own;
+        }
+        return withChecks ? Math.max(servicesIndex, checksIndex) : servicesIndex;
+    }
+
+    /** A key's {@code ModifyIndex}, or a prefix's highest one or last delete; else the KV table's. */
+    private long kvEndpointIndex(String key, boolean prefix) {
+        long found = 0;
+        if (!prefix) {
+            KvEntry e = kv.get(key);
+            found = e == null ? 0 : e.modifyIndex;
+        } else if (!key.isEmpty()) {
+            for (KvEntry e : kv.tailMap(key, true).values()) {
+                if (!e.key.startsWith(key)) {
+                    break;
+                }
+                found = Math.max(found, e.modifyIndex);
+            }
+            for (Map.Entry<String, Long> t : tombstones.tailMap(key, true).entrySet()) {
+                if (!t.getKey().startsWith(key)) {
+                    break;
+                }
+                found = Math.max(found, t.getValue());
+            }
+        }
+        return found > 0 ? found : kvIndex;
     }
 
     private Answer ok(Object value) {
@@ -671,15 +816,19 @@ public final class ConsulFixture implements AutoCloseable {
     }
 
     private synchronized Answer kvRemove(String key, Map<String, List<String>> q) {
-        boolean changed;
+        List<String> gone = new ArrayList<>();
         if (q.containsKey("recurse")) {
-            changed = kv.keySet().removeIf(k -> k.startsWith(key));
-        } else {
-            changed = kv.remove(key) != null;
+            for (String k : kv.tailMap(key, true).keySet()) {
+                if (!k.startsWith(key)) {
+                    break;
+                }
+                gone.add(k);
+            }
+        } else if (kv.containsKey(key)) {
+            gone.add(key);
         }
-        if (changed) {
-            ++index;
-            notifyAll();
+        if (!gone.isEmpty()) {
+            removeKv(gone);
         }
         return new Answer(200, "application/json", "true", 0);
     }
@@ -694,7 +843,7 @@ public final class ConsulFixture implements AutoCloseable {
             String name = requireString(service, "Service");
             String id = string(service, "ID", name);
             Svc old = services.computeIfAbsent(node, n -> new TreeMap<>()).get(id);
-            services.get(node).put(id, new Svc(node, id, name, strings(service.get("Tags")),
+            putSvc(new Svc(node, id, name, strings(service.get("Tags")),
                     string(service, "Address", ""), intValue(service.get("Port")),
                     old == null ? i : old.createIndex, i));
         }
@@ -725,8 +874,9 @@ public final class ConsulFixture implements AutoCloseable {
             deregister(node, serviceId);
         } else if (!checkId.isEmpty()) {
             TreeMap<String, Check> onNode = checks.get(node);
-            if (onNode != null && onNode.remove(checkId) != null) {
-                ++index;
+            if (onNode != null && onNode.containsKey(checkId)) {
+                long i = ++index;
+                checkChanged(node, onNode.remove(checkId).serviceId, i);
                 notifyAll();
             }
         } else {
