@@ -121,6 +121,9 @@ public final class ConsulFixture implements AutoCloseable {
     private int parked;
     private HttpServer server;
     private int port;
+    /** Consul's http_max_conns_per_client; 0 = no limit (no relay in front of the server). */
+    private int maxConnections;
+    private ConnectionLimit limit;
 
     public ConsulFixture() {
         addBuiltins();
@@ -140,12 +143,18 @@ public final class ConsulFixture implements AutoCloseable {
         }
         try {
             InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
-            HttpServer s = HttpServer.create(at, 128);
+            HttpServer s = HttpServer.create(maxConnections > 0
+                    ? new InetSocketAddress(InetAddress.getLoopbackAddress(), 0) : at, 128);
             s.createContext("/", this::handle);
             s.setExecutor(executor); // one thread per parked blocking query: a cached pool
             s.start();
             server = s;
-            this.port = s.getAddress().getPort();
+            if (maxConnections > 0) {
+                limit = new ConnectionLimit(at, s.getAddress(), maxConnections, executor);
+                this.port = limit.port();
+            } else {
+                this.port = s.getAddress().getPort();
+            }
             return this;
         } catch (IOException e) {
             throw new UncheckedIOException("consul fixture: cannot listen on port " + port, e);
@@ -155,11 +164,17 @@ public final class ConsulFixture implements AutoCloseable {
     /** Like the Consul process dying: closes the listening socket and every connection, parked queries too. */
     public void stop() {
         HttpServer s;
+        ConnectionLimit l;
         synchronized (this) {
             s = server;
             server = null;
+            l = limit;
+            limit = null;
             generation++;
             notifyAll();
+        }
+        if (l != null) {
+            l.close();
         }
         if (s != null) {
             s.stop(0);
@@ -215,6 +230,29 @@ public final class ConsulFixture implements AutoCloseable {
     public void close() {
         stop();
         executor.shutdownNow();
+    }
+
+    /**
+     * Like Consul's {@code limits.http_max_conns_per_client}: from the next {@link #start()} on, at
+     * most {@code n} connections per client address are open at once; one beyond that is answered
+     * {@code 429 Too Many Requests} and closed (0 = no limit).
+     */
+    public synchronized ConsulFixture maxConnections(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("max connections must be >= 0");
+        }
+        maxConnections = n;
+        return this;
+    }
+
+    /** With {@link #maxConnections}: the most connections one client had open at once (this start). */
+    public synchronized int peakConnections() {
+        return limit == null ? 0 : limit.peak();
+    }
+
+    /** With {@link #maxConnections}: how many connections were refused for being over the limit. */
+    public synchronized long refusedConnections() {
+        return limit == null ? 0 : limit.refused();
     }
 
     /** {@code 127.0.0.1:port}, as Consul's CLI takes it in CONSUL_HTTP_ADDR. */
