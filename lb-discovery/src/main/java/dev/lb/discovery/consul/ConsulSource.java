@@ -157,7 +157,8 @@ public final class ConsulSource implements AutoCloseable {
     }
 
     /** With another threshold between one query per service and watching the tables (tests). */
-    ConsulSource(String address, Optional<String> tag, Consumer<ConsulSnapshot> onChange, int maxServiceWatches) {
+    ConsulSource(String address, Optional<String> tag, Consumer<ConsulSnapshot> onChange,
+            int maxServiceWatches) {
         this.maxServiceWatches = maxServiceWatches;
         this.address = ConsulAddress.parse(address);
         this.tag = tag.filter(t -> !t.isBlank());

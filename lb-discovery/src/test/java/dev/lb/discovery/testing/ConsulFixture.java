@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +27,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -118,7 +121,8 @@ public final class ConsulFixture implements AutoCloseable {
     private long extinctionIndex;
     /** Incremented by stop(): parked queries of an older generation end without an answer. */
     private long generation;
-    private int parked;
+    /** The parked blocking queries. */
+    private final Set<Waiter> waiters = new HashSet<>();
     private HttpServer server;
     private int port;
     /** Consul's http_max_conns_per_client; 0 = no limit (no relay in front of the server). */
@@ -171,7 +175,7 @@ public final class ConsulFixture implements AutoCloseable {
             l = limit;
             limit = null;
             generation++;
-            notifyAll();
+            wake();
         }
         if (l != null) {
             l.close();
@@ -223,7 +227,7 @@ public final class ConsulFixture implements AutoCloseable {
         tombstones.replaceAll((k, v) -> Math.min(v, newIndex));
         kv.replaceAll((k, e) -> new KvEntry(k, e.value, e.flags, Math.min(e.createIndex, newIndex),
                 Math.min(e.modifyIndex, newIndex)));
-        notifyAll();
+        wake();
     }
 
     @Override
@@ -284,7 +288,7 @@ public final class ConsulFixture implements AutoCloseable {
 
     /** How many blocking queries are parked right now. */
     public synchronized int parked() {
-        return parked;
+        return waiters.size();
     }
 
     // ---- the test's writes (each one increments the index) ----
@@ -317,7 +321,7 @@ public final class ConsulFixture implements AutoCloseable {
         if (checkStatus != null) {
             putCheck(node, "service:" + id, "Service '" + service + "' check", checkStatus, id, i);
         }
-        notifyAll();
+        wake();
         return i;
     }
 
@@ -333,7 +337,7 @@ public final class ConsulFixture implements AutoCloseable {
         if (c != null && c.values().removeIf(ch -> ch.serviceId.equals(id))) {
             checksIndex = i;
         }
-        notifyAll();
+        wake();
         return true;
     }
 
@@ -352,7 +356,7 @@ public final class ConsulFixture implements AutoCloseable {
         if (c != null && !c.isEmpty()) {
             checksIndex = i;
         }
-        notifyAll();
+        wake();
         return true;
     }
 
@@ -363,7 +367,7 @@ public final class ConsulFixture implements AutoCloseable {
             throw new IllegalArgumentException("no service " + serviceId + " on node " + node);
         }
         putCheck(node, "service:" + serviceId, "Service '" + s.name + "' check", status, serviceId, ++index);
-        notifyAll();
+        wake();
     }
 
     /** Sets the node's {@code serfHealth} check (it fails every service on the node unless passing). */
@@ -372,7 +376,7 @@ public final class ConsulFixture implements AutoCloseable {
             throw new IllegalArgumentException("no node " + node);
         }
         putCheck(node, "serfHealth", "Serf Health Status", status, "", ++index);
-        notifyAll();
+        wake();
     }
 
     public synchronized void kvPut(String key, String value) {
@@ -462,7 +466,7 @@ public final class ConsulFixture implements AutoCloseable {
         kv.put(key, new KvEntry(key, value, flags, old == null ? i : old.createIndex, i));
         tombstones.remove(key);
         kvIndex = i;
-        notifyAll();
+        wake();
     }
 
     private void removeKv(List<String> keys) {
@@ -472,7 +476,7 @@ public final class ConsulFixture implements AutoCloseable {
             tombstones.put(k, i);
         }
         kvIndex = i;
-        notifyAll();
+        wake();
     }
 
     // ---- HTTP ----
@@ -541,8 +545,9 @@ public final class ConsulFixture implements AutoCloseable {
         }
         if (get && path.startsWith("/v1/health/service/")) {
             String svc = path.substring("/v1/health/service/".length());
-            return read(q, () -> serviceEndpointIndex(svc, true), () -> healthService(svc, q.containsKey("passing") && !"false".equals(first(q,
-                    "passing")), q.getOrDefault("tag", List.of())));
+            boolean passing = q.containsKey("passing") && !"false".equals(first(q, "passing"));
+            return read(q, () -> serviceEndpointIndex(svc, true),
+                    () -> healthService(svc, passing, q.getOrDefault("tag", List.of())));
         }
         if (get && path.startsWith("/v1/health/state/")) {
             String state = path.substring("/v1/health/state/".length());
@@ -601,27 +606,38 @@ public final class ConsulFixture implements AutoCloseable {
     private Answer read(Map<String, List<String>> q, LongSupplier endpointIndex, Supplier<Answer> reader) {
         long min = q.containsKey("index") ? parseIndex(first(q, "index")) : 0;
         long wait = q.containsKey("wait") ? parseWait(first(q, "wait")) : DEFAULT_WAIT_MILLIS;
+        long gen;
+        Waiter parkedHere = null;
         synchronized (this) {
-            long gen = generation;
+            gen = generation;
             if (min > 0 && endpointIndex.getAsLong() <= min) {
-                wait += ThreadLocalRandom.current().nextLong(wait / 16 + 1);
-                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait);
-                parked++;
-                try {
-                    while (endpointIndex.getAsLong() <= min && gen == generation) {
-                        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                        if (left <= 0) {
-                            break;
-                        }
-                        wait(left);
+                parkedHere = new Waiter(Thread.currentThread(), endpointIndex, min);
+                waiters.add(parkedHere);
+            }
+        }
+        if (parkedHere != null) {
+            // Parked outside the lock, woken by wake() only when this endpoint's index passed min.
+            wait += ThreadLocalRandom.current().nextLong(wait / 16 + 1);
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait);
+            try {
+                while (!parkedHere.woken) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        break;
                     }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return null;
-                } finally {
-                    parked--;
+                    LockSupport.parkNanos(this, left);
+                    if (Thread.interrupted()) {
+                        Thread.currentThread().interrupt();
+                        return null;
+                    }
+                }
+            } finally {
+                synchronized (this) {
+                    waiters.remove(parkedHere);
                 }
             }
+        }
+        synchronized (this) {
             if (gen != generation) {
                 return null;
             }
@@ -629,6 +645,18 @@ public final class ConsulFixture implements AutoCloseable {
             // Never 0 (Consul's rule) and never above the raft index (after resetIndex lowered it).
             long at = Math.max(1, Math.min(index, endpointIndex.getAsLong()));
             return new Answer(a.status, a.contentType, a.body, at);
+        }
+    }
+
+    /** Wakes the parked queries whose endpoint's index moved (all of them when the fixture stopped). */
+    private void wake() {
+        for (Iterator<Waiter> i = waiters.iterator(); i.hasNext(); ) {
+            Waiter w = i.next();
+            if (server == null || w.index.getAsLong() > w.min) {
+                i.remove();
+                w.woken = true;
+                LockSupport.unpark(w.thread);
+            }
         }
     }
 
@@ -900,7 +928,7 @@ public final class ConsulFixture implements AutoCloseable {
             String id = string(c, "CheckID", string(c, "Name", fallback));
             putCheck(node, id, string(c, "Name", id), string(c, "Status", "critical"), serviceId, i);
         }
-        notifyAll();
+        wake();
         return new Answer(200, "application/json", "true", 0);
     }
 
@@ -915,7 +943,7 @@ public final class ConsulFixture implements AutoCloseable {
             if (onNode != null && onNode.containsKey(checkId)) {
                 long i = ++index;
                 checkChanged(node, onNode.remove(checkId).serviceId, i);
-                notifyAll();
+                wake();
             }
         } else {
             deregisterNode(node);
@@ -1051,5 +1079,19 @@ public final class ConsulFixture implements AutoCloseable {
     }
 
     private record Answer(int status, String contentType, String body, long index) {
+    }
+
+    /** A parked blocking query: its thread, its endpoint's index and the index it waits to pass. */
+    private static final class Waiter {
+        final Thread thread;
+        final LongSupplier index;
+        final long min;
+        volatile boolean woken;
+
+        Waiter(Thread thread, LongSupplier index, long min) {
+            this.thread = thread;
+            this.index = index;
+            this.min = min;
+        }
     }
 }

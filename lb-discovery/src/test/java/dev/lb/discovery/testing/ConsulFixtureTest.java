@@ -17,6 +17,8 @@ import com.ecwid.consul.v1.health.model.HealthService;
 import com.ecwid.consul.v1.kv.model.GetValue;
 import dev.lb.core.testing.Await;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -198,6 +200,51 @@ class ConsulFixtureTest {
         assertEquals(deleted, client.getKVValues("service/haproxy/").getConsulIndex(),
                 "the tombstone's index: a delete moves the prefix's index");
         assertEquals(1, consul.requestLog().stream().filter(r -> r.contains("index=" + kv)).count());
+    }
+
+    @Test
+    void connectionsBeyondThePerClientLimitAreRefusedWith429() throws Exception {
+        consul.close();
+        consul = new ConsulFixture().maxConnections(2).start();
+        try (Socket a = new Socket("127.0.0.1", consul.port());
+                Socket b = new Socket("127.0.0.1", consul.port())) {
+            assertEquals("HTTP/1.1 200 OK", statusLine(a), "admitted connections are relayed");
+            assertEquals("HTTP/1.1 200 OK", statusLine(b));
+            try (Socket c = new Socket("127.0.0.1", consul.port())) {
+                assertEquals("HTTP/1.1 429 Too Many Requests", statusLine(c));
+            }
+            assertEquals(1, consul.refusedConnections());
+            assertEquals(2, consul.peakConnections());
+            assertEquals("HTTP/1.1 200 OK", statusLine(a), "the admitted ones still work");
+        }
+        Await.until("the slots are free again", Duration.ofSeconds(10), () -> {
+            try (Socket d = new Socket("127.0.0.1", consul.port())) {
+                return statusLine(d).equals("HTTP/1.1 200 OK");
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        ConsulClient limited = new ConsulClient("127.0.0.1", consul.port());
+        assertEquals(List.of("consul"), new ArrayList<>(limited.getCatalogServices(
+                CatalogServicesRequest.newBuilder().build()).getValue().keySet()), "the client goes through");
+    }
+
+    /** Sends a keep-alive request on {@code s}, reads the whole answer and returns its status line. */
+    private static String statusLine(Socket s) throws IOException {
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write("GET /v1/status/leader HTTP/1.1\r\nHost: x\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
+        InputStream in = s.getInputStream();
+        StringBuilder head = new StringBuilder();
+        for (int ch; !head.toString().endsWith("\r\n\r\n") && (ch = in.read()) >= 0; ) {
+            head.append((char) ch);
+        }
+        java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)")
+                .matcher(head);
+        if (length.find()) {
+            in.readNBytes(Integer.parseInt(length.group(1)));
+        }
+        return head.toString().lines().findFirst().orElse("").strip();
     }
 
     @Test
