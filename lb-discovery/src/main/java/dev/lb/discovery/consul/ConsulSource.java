@@ -8,6 +8,7 @@ import com.ecwid.consul.v1.QueryParams;
 import com.ecwid.consul.v1.Response;
 import com.ecwid.consul.v1.catalog.CatalogServicesRequest;
 import com.ecwid.consul.v1.health.HealthServicesRequest;
+import com.ecwid.consul.v1.health.model.Check;
 import com.ecwid.consul.v1.health.model.HealthService;
 import com.ecwid.consul.v1.kv.model.GetValue;
 import dev.lb.discovery.SourceState;
@@ -17,9 +18,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -39,17 +45,25 @@ import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
 /**
  * The Consul source: watches the catalog's service list, the passing instances of each selected
  * service ({@code /v1/health/service/<svc>?passing}) and the KV keys under {@value #KV_PREFIX},
- * each with its own blocking query, and hands each changed whole content to {@code onChange} as a
- * {@link ConsulSnapshot}, from one thread.
+ * and hands each changed whole content to {@code onChange} as a {@link ConsulSnapshot}, from one
+ * thread.
  *
- * <p>Why one blocking query per service: it is what consul-template does, each service's query
- * wakes only when that service changes (Consul keeps an index per service), and the cost of a
- * change is one request. The alternatives cost more per change on a large catalog: a watch on
- * {@code /v1/health/state/any} does not see registrations without checks (registrator's
- * default), and a catalog index change does not say which service changed, so every service would
- * have to be read again. The price is one parked HTTP connection and one mostly idle thread per
- * selected service; Consul's {@code limits.http_max_conns_per_client} (200 by default) bounds how
- * many services one lb can watch from one agent.
+ * <p>Two ways to follow the selected services, chosen by how many there are. Up to
+ * {@value #MAX_SERVICE_WATCHES}: one blocking query per service, as consul-template does; each
+ * wakes only when its service changes (Consul keeps an index per service), so a change costs one
+ * request. But each costs one parked HTTP connection (and one mostly idle thread), and Consul's
+ * {@code limits.http_max_conns_per_client} (200 by default) refuses connections beyond it, so
+ * above that count the source watches two tables instead: {@code /v1/catalog/services} (whose
+ * index moves on every registration, deregistration or service change, checks or not) and
+ * {@code /v1/health/state/any} (whose index moves on every check change). When the catalog moves,
+ * every selected service is read again; when only checks moved, only the services whose checks
+ * changed (all of them for a node check). Those are plain {@code ?passing} reads, at most
+ * {@value #READERS} at a time, so the source holds at most {@value #READERS} + 3 connections
+ * whatever the catalog's size. The price is a full re-read per registration, against one request;
+ * the snapshot is the same either way. A session picks its way from the first catalog answer;
+ * when the selection later crosses the threshold (up beyond it, or down to three quarters of it,
+ * so a selection hovering at the threshold does not flap), the session ends and a new one reads
+ * everything the other way, keeping the last snapshot until that read is complete.
  *
  * <p>Every connection attempt (a session) has its own HTTP client and starts with plain reads of
  * everything; the first snapshot of a session is published only once the catalog, every selected
@@ -78,6 +92,10 @@ public final class ConsulSource implements AutoCloseable {
      * minute and a half; one request per service per minute is cheap.
      */
     static final long WAIT_SECONDS = 60;
+    /** Above this many selected services, the source watches the catalog and checks tables instead. */
+    static final int MAX_SERVICE_WATCHES = 128;
+    /** Plain service reads at a time when watching the tables. */
+    static final int READERS = 4;
     /** Above wait + Consul's jitter (wait/16), with a margin for a slow answer. */
     private static final int READ_TIMEOUT_MILLIS = (int) (WAIT_SECONDS * 1000 * 17 / 16 + 15_000);
     private static final int CONNECT_TIMEOUT_MILLIS = 2_000;
@@ -87,6 +105,7 @@ public final class ConsulSource implements AutoCloseable {
     private final Optional<String> tag;
     private final Consumer<ConsulSnapshot> onChange;
     private final String name;
+    private final int maxServiceWatches;
     private final ScheduledThreadPoolExecutor loop;
     private final ExecutorService watchThreads;
     private volatile Thread loopThread;
@@ -113,6 +132,14 @@ public final class ConsulSource implements AutoCloseable {
     private TreeMap<String, String> kv;
     private long kvIndex;
     private boolean sessionComplete;
+    /** How this session follows the services; null before its first catalog answer. */
+    private Mode mode;
+    /** In TABLES mode: node + check id -> the check's state, null before the first checks answer. */
+    private Map<String, String> checkStates;
+    /** In TABLES mode: services to read, being read, and changed while being read. */
+    private final Set<String> toRead = new LinkedHashSet<>();
+    private final Set<String> reading = new HashSet<>();
+    private final Set<String> readAgain = new HashSet<>();
     private int failures;
     private ScheduledFuture<?> flush;
     private long firstPendingNanos;
@@ -126,6 +153,13 @@ public final class ConsulSource implements AutoCloseable {
      * @throws IllegalArgumentException when the address is not valid
      */
     public ConsulSource(String address, Optional<String> tag, Consumer<ConsulSnapshot> onChange) {
+        this(address, tag, onChange, MAX_SERVICE_WATCHES);
+    }
+
+    /** With another threshold between one query per service and watching the tables (tests). */
+    ConsulSource(String address, Optional<String> tag, Consumer<ConsulSnapshot> onChange,
+            int maxServiceWatches) {
+        this.maxServiceWatches = maxServiceWatches;
         this.address = ConsulAddress.parse(address);
         this.tag = tag.filter(t -> !t.isBlank());
         this.onChange = onChange;
@@ -236,11 +270,13 @@ public final class ConsulSource implements AutoCloseable {
                 WAIT_SECONDS, listener(s, (w, values, index) -> kvAnswered(values, index))));
     }
 
-    private static CloseableHttpClient newHttpClient() {
+    private CloseableHttpClient newHttpClient() {
         PoolingHttpClientConnectionManager connections = new PoolingHttpClientConnectionManager();
-        // One connection per parked query: as many as there are watches.
-        connections.setMaxTotal(10_000);
-        connections.setDefaultMaxPerRoute(10_000);
+        // One connection per parked query (catalog, KV, each service or the checks) and per read:
+        // a ceiling, so that lb stays below Consul's per-client limit whatever happens.
+        int max = Math.max(maxServiceWatches, 1 + READERS) + 2 + READERS;
+        connections.setMaxTotal(max);
+        connections.setDefaultMaxPerRoute(max);
         RequestConfig timeouts = RequestConfig.custom()
                 .setConnectTimeout(CONNECT_TIMEOUT_MILLIS)
                 .setConnectionRequestTimeout(CONNECT_TIMEOUT_MILLIS)
@@ -300,8 +336,35 @@ public final class ConsulSource implements AutoCloseable {
                 }
             });
         }
+        if (mode == null) {
+            mode = selected.size() > maxServiceWatches ? Mode.TABLES : Mode.PER_SERVICE;
+            if (mode == Mode.TABLES) {
+                watchChecks();
+            }
+        } else if (mode == Mode.PER_SERVICE ? selected.size() > maxServiceWatches
+                : selected.size() <= maxServiceWatches * 3 / 4) {
+            // A new session reads everything the other way; the last snapshot stays until it is complete.
+            LOG.log(System.Logger.Level.INFO, "{0}: {1} services selected, {2}", name, selected.size(),
+                    mode == Mode.PER_SERVICE ? "watching the catalog and checks instead of each service"
+                            : "watching each service again");
+            post(this::connect);
+            endSession();
+            return;
+        }
         catalog = selected;
         catalogIndex = index;
+        if (mode == Mode.TABLES) {
+            instances.keySet().retainAll(selected.keySet());
+            serviceIndexes.keySet().retainAll(selected.keySet());
+            toRead.retainAll(selected.keySet());
+            readAgain.retainAll(selected.keySet());
+            if (checkStates != null) {
+                selected.keySet().forEach(this::mustRead); // the index does not say which one changed
+                readSome();
+            }
+            changed();
+            return;
+        }
         long s = session;
         ConsulClient c = client;
         for (String svc : selected.keySet()) {
@@ -332,6 +395,119 @@ public final class ConsulSource implements AutoCloseable {
         if (serviceWatches.get(svc) != w) {
             return;
         }
+        instances.put(svc, passing(entries));
+        serviceIndexes.put(svc, index);
+        changed();
+    }
+
+    // ---- TABLES mode: the catalog and checks tables watched, services read when they move ----
+
+    private void watchChecks() {
+        long s = session;
+        ConsulClient c = client;
+        watch(new BlockingWatch<>("health/state/any",
+                (index, wait) -> c.getHealthChecksState(params(index, wait)),
+                WAIT_SECONDS, listener(s, (w, list, index) -> checksAnswered(list))));
+    }
+
+    /** Marks the services whose checks changed since the last answer (every one for a node check). */
+    private void checksAnswered(List<Check> list) {
+        Map<String, String> states = new HashMap<>();
+        Map<String, Check> byKey = new HashMap<>();
+        for (Check c : list == null ? List.<Check>of() : list) {
+            String key = c.getNode() + "\u0000" + c.getCheckId();
+            states.put(key, c.getStatus() + " " + c.getServiceId() + " " + c.getServiceName() + " "
+                    + c.getModifyIndex());
+            byKey.put(key, c);
+        }
+        Map<String, String> before = checkStates;
+        checkStates = states;
+        if (catalog == null) {
+            return;
+        }
+        if (before == null) {
+            catalog.keySet().forEach(this::mustRead); // the session's first read
+        } else {
+            Map<String, Check> gone = new HashMap<>();
+            Set<String> keys = new HashSet<>(before.keySet());
+            keys.addAll(states.keySet());
+            for (String key : keys) {
+                if (Objects.equals(before.get(key), states.get(key))) {
+                    continue;
+                }
+                String old = before.get(key);
+                Check now = byKey.get(key);
+                // A check that is gone: its service id and name are in the old state string.
+                String serviceId = now != null ? now.getServiceId() : old.split(" ", 4)[1];
+                String service = now != null ? now.getServiceName() : old.split(" ", 4)[2];
+                if (serviceId == null || serviceId.isEmpty() || serviceId.equals("null")) {
+                    catalog.keySet().forEach(this::mustRead); // a node check: its services are not listed
+                    break;
+                }
+                if (catalog.containsKey(service)) {
+                    mustRead(service);
+                }
+            }
+        }
+        readSome();
+        changed();
+    }
+
+    private void mustRead(String svc) {
+        if (reading.contains(svc)) {
+            readAgain.add(svc); // the read in flight may have started before the change
+        } else {
+            toRead.add(svc);
+        }
+    }
+
+    /** Starts plain reads of the marked services, at most {@link #READERS} at a time. */
+    private void readSome() {
+        long s = session;
+        ConsulClient c = client;
+        Iterator<String> next = toRead.iterator();
+        while (reading.size() < READERS && next.hasNext()) {
+            String svc = next.next();
+            next.remove();
+            reading.add(svc);
+            Runnable read = () -> {
+                Response<List<HealthService>> r;
+                try {
+                    r = c.getHealthServices(svc, HealthServicesRequest.newBuilder().setPassing(true)
+                            .setTag(tag.orElse(null)).setQueryParams(QueryParams.DEFAULT).build());
+                } catch (RuntimeException e) {
+                    post(() -> failed(s, "health/service/" + svc, e));
+                    return;
+                }
+                post(() -> {
+                    if (s == session && !closed) {
+                        readAnswered(svc, r.getValue(), r.getConsulIndex());
+                    }
+                });
+            };
+            try {
+                watchThreads.execute(read);
+            } catch (RejectedExecutionException closing) {
+                return;
+            }
+        }
+    }
+
+    private void readAnswered(String svc, List<HealthService> entries, Long index) {
+        reading.remove(svc);
+        if (catalog.containsKey(svc)) {
+            instances.put(svc, passing(entries));
+            serviceIndexes.put(svc, index == null ? 0 : index);
+            if (readAgain.remove(svc)) {
+                toRead.add(svc);
+            }
+        }
+        readSome();
+        changed();
+    }
+
+    /** The passing instances of a {@code /v1/health/service/<svc>?passing} answer, in a stable order. */
+    private static List<ConsulSnapshot.Instance> passing(List<HealthService> entries) {
         List<ConsulSnapshot.Instance> passing = new ArrayList<>();
         for (HealthService h : entries == null ? List.<HealthService>of() : entries) {
             HealthService.Service service = h.getService();
@@ -349,9 +525,7 @@ public final class ConsulSource implements AutoCloseable {
         }
         passing.sort(Comparator.comparing(ConsulSnapshot.Instance::node)
                 .thenComparing(ConsulSnapshot.Instance::id));
-        instances.put(svc, List.copyOf(passing));
-        serviceIndexes.put(svc, index);
-        changed();
+        return List.copyOf(passing);
     }
 
     private void kvAnswered(List<GetValue> values, long index) {
@@ -390,6 +564,9 @@ public final class ConsulSource implements AutoCloseable {
         flush = null;
         if (closed || catalog == null || kv == null || !instances.keySet().containsAll(catalog.keySet())) {
             return; // the session's first read is not complete yet: keep the last snapshot
+        }
+        if (!toRead.isEmpty() || !reading.isEmpty()) {
+            return; // a change is being read: the last answer of these reads schedules the flush
         }
         if (!sessionComplete) {
             sessionComplete = true;
@@ -456,6 +633,11 @@ public final class ConsulSource implements AutoCloseable {
         catalog = null;
         kv = null;
         sessionComplete = false;
+        mode = null;
+        checkStates = null;
+        toRead.clear();
+        reading.clear();
+        readAgain.clear();
         if (flush != null) {
             flush.cancel(false);
             flush = null;
@@ -469,6 +651,11 @@ public final class ConsulSource implements AutoCloseable {
             }
             http = null;
         }
+    }
+
+    /** How a session follows the selected services (see the class comment). */
+    private enum Mode {
+        PER_SERVICE, TABLES
     }
 
     /** First retry after about 100 ms, doubling to 5 s, each delay drawn from [d/2, d]. */

@@ -46,12 +46,12 @@ class ConsulSourceTest {
 
     @Test
     void initialReadHasPassingInstancesTagsAndKv() {
+        consul.kvPut("service/other/key", "ignored");
         consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080, "urlprefix-/web");
         consul.register("node-b", "127.0.0.3", "web-2", "web", "127.0.0.9", 8081, "urlprefix-/web", "v2");
         consul.register("node-b", "127.0.0.3", "api-1", "api", "", 9090);
         consul.kvPut("service/haproxy/maxconn", "2048");
         consul.kvPut("service/haproxy/timeouts/connect", "5s");
-        consul.kvPut("service/other/key", "ignored");
 
         ConsulSnapshot s = start(Optional.empty(), snap -> snap.services().size() == 2);
         assertEquals(List.of("api", "web"), List.copyOf(s.services().keySet()),
@@ -138,20 +138,138 @@ class ConsulSourceTest {
     }
 
     @Test
-    void threeHundredServicesAreWatchedOneQueryEach() {
+    void threeHundredServicesAreWatchedOneQueryEachBelowTheThreshold() {
         consul.batch(() -> {
             for (int i = 0; i < 300; i++) {
                 String node = "node-" + (i % 10);
                 consul.register(node, "127.0.1." + (i % 10), "s" + i + "-1", "s" + i, "", 8000 + i);
             }
         });
-        start(Optional.empty(), snap -> snap.services().size() == 300);
+        start(Optional.empty(), 300, snap -> snap.services().size() == 300);
         Await.until("302 parked queries (catalog, KV, one per service)", TIMEOUT, () -> consul.parked() == 302,
                 () -> "parked " + consul.parked());
         int before = emitted.size();
         consul.register("node-0", "127.0.1.0", "s7-2", "s7", "", 9007);
         await("s7's new instance", snap -> ids(snap, "s7").size() == 2);
         assertEquals(before + 1, emitted.size());
+    }
+
+    @Test
+    void threeHundredServicesWithinConsulsConnectionLimitWatchingTheTables() {
+        consul.close();
+        consul = new ConsulFixture().maxConnections(200).start();
+        consul.batch(() -> {
+            for (int i = 0; i < 300; i++) {
+                String node = "node-" + (i % 10);
+                consul.register(node, "127.0.1." + (i % 10), "s" + i + "-1", "s" + i, "", 8000 + i, List.of(),
+                        "passing");
+            }
+        });
+        start(Optional.empty(), snap -> snap.services().size() == 300 && ids(snap, "s9").size() == 1);
+
+        consul.register("node-0", "127.0.1.0", "s7-2", "s7", "", 9007);
+        await("s7's new instance (a registration without a check)", snap -> ids(snap, "s7").size() == 2);
+        long s10 = consul.requests("/v1/health/service/s10");
+        long s9 = consul.requests("/v1/health/service/s9");
+        consul.setCheck("node-9", "s9-1", "critical");
+        await("s9's instance failing", snap -> ids(snap, "s9").isEmpty());
+        assertEquals(s9 + 1, consul.requests("/v1/health/service/s9"), "s9 read again once");
+        assertEquals(s10, consul.requests("/v1/health/service/s10"), "a check change reads only its service");
+        consul.setNodeCheck("node-3", "critical");
+        await("node-3's services failing", snap -> ids(snap, "s3").isEmpty() && ids(snap, "s293").isEmpty()
+                && ids(snap, "s4").size() == 1);
+        consul.setCheck("node-9", "s9-1", "passing");
+        await("s9's instance back", snap -> ids(snap, "s9").size() == 1);
+
+        assertEquals(0, consul.refusedConnections(), "no connection refused");
+        assertTrue(consul.peakConnections() <= ConsulSource.READERS + 3,
+                "at most " + (ConsulSource.READERS + 3) + " connections, was " + consul.peakConnections());
+        assertEquals(0, consul.requestLog().stream().filter(r -> r.startsWith("GET /v1/health/service/")
+                && r.contains("index=")).count(), "no blocking query per service");
+        assertTrue(emitted.stream().allMatch(e -> e.services().size() == 300), "never a partial snapshot");
+    }
+
+    @Test
+    void bothWaysGiveTheSameSnapshots() {
+        consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080, List.of("lb", "v1"), "passing");
+        consul.register("node-b", "127.0.0.3", "web-2", "web", "127.0.0.9", 8081, List.of("lb"), null);
+        consul.register("node-b", "127.0.0.3", "api-1", "api", "", 9090, List.of("lb"), "passing");
+        consul.register("node-b", "127.0.0.3", "db-1", "db", "", 5432); // not tagged lb
+        consul.kvPut("service/haproxy/maxconn", "10");
+        List<ConsulSnapshot> tables = new CopyOnWriteArrayList<>();
+        ConsulSource other = new ConsulSource(consul.address(), Optional.of("lb"), tables::add, 0);
+        try {
+            other.start();
+            start(Optional.of("lb"), 1000, snap -> snap.services().size() == 2);
+            List<Runnable> steps = List.of(
+                    () -> consul.setCheck("node-a", "web-1", "critical"),
+                    () -> consul.setNodeCheck("node-b", "critical"),
+                    () -> consul.setNodeCheck("node-b", "passing"),
+                    () -> consul.register("node-c", "127.0.0.4", "web-3", "web", "", 8082, "lb", "v3"),
+                    () -> consul.register("node-b", "127.0.0.3", "db-1", "db", "", 5432, "lb"),
+                    () -> consul.setCheck("node-a", "web-1", "passing"),
+                    () -> consul.deregister("node-b", "api-1"),
+                    () -> consul.kvPut("service/haproxy/maxconn", "20"));
+            for (int i = 0; i < steps.size(); i++) {
+                long before = consul.index();
+                steps.get(i).run();
+                int step = i;
+                Await.until("both sources agree after step " + i, TIMEOUT, () -> {
+                    ConsulSnapshot a = source.snapshot();
+                    ConsulSnapshot b = other.snapshot();
+                    return b != null && a.index() > before && b.index() > before
+                            && a.services().equals(b.services()) && a.kv().equals(b.kv());
+                }, () -> "step " + step + ": " + source.snapshot() + " / " + other.snapshot());
+            }
+            ConsulSnapshot last = other.snapshot();
+            assertEquals(List.of("db", "web"), List.copyOf(last.services().keySet()));
+            assertEquals(List.of("web-1", "web-2", "web-3"), ids(last, "web"));
+            assertEquals(Map.of("maxconn", "20"), last.kv());
+            assertTrue(consul.requests("/v1/health/state/any") > 0, "the other source watched the checks");
+        } finally {
+            other.close();
+        }
+    }
+
+    @Test
+    void crossingTheThresholdSwitchesWaysWithoutAPartialSnapshot() {
+        for (int i = 0; i < 3; i++) {
+            consul.register("node-a", "127.0.0.2", "s" + i + "-1", "s" + i, "", 8000 + i);
+        }
+        start(Optional.empty(), 4, snap -> snap.services().size() == 3);
+        int sessions = source.sessions();
+        consul.batch(() -> {
+            for (int i = 3; i < 6; i++) {
+                consul.register("node-a", "127.0.0.2", "s" + i + "-1", "s" + i, "", 8000 + i);
+            }
+        });
+        await("six services, read watching the tables", snap -> snap.services().size() == 6);
+        assertEquals(sessions + 1, source.sessions(), "one new session for the other way");
+        assertTrue(consul.requests("/v1/health/state/any") > 0);
+        consul.setNodeCheck("node-a", "critical");
+        await("every instance failing", snap -> snap.services().values().stream()
+                .allMatch(svc -> svc.passing().isEmpty()));
+        consul.setNodeCheck("node-a", "passing");
+        await("every instance back", snap -> snap.services().values().stream()
+                .allMatch(svc -> svc.passing().size() == 1));
+        for (int i = 3; i < 6; i++) {
+            consul.deregister("node-a", "s" + i + "-1");
+        }
+        await("three services, one query each again", snap -> snap.services().size() == 3);
+        Await.until("the session after the second switch", TIMEOUT, () -> source.sessions() == sessions + 2);
+        int mark = consul.requestLog().size();
+        consul.register("node-a", "127.0.0.2", "s0-2", "s0", "", 9000);
+        await("s0's second instance", snap -> ids(snap, "s0").size() == 2);
+        Await.until("s0 followed by its own blocking query again", TIMEOUT, () -> consul.requestLog()
+                .subList(mark, consul.requestLog().size()).stream()
+                .anyMatch(r -> r.startsWith("GET /v1/health/service/s0?") && r.contains("index=")));
+        for (ConsulSnapshot e : emitted) {
+            for (ConsulSnapshot.Service svc : e.services().values()) {
+                boolean allFailing = e.services().values().stream().allMatch(x -> x.passing().isEmpty());
+                assertTrue(allFailing || !svc.passing().isEmpty(), "partial snapshot " + e);
+            }
+            assertTrue(e.services().keySet().containsAll(List.of("s0", "s1", "s2")), "partial snapshot " + e);
+        }
     }
 
     @Test
@@ -277,7 +395,11 @@ class ConsulSourceTest {
     }
 
     private ConsulSnapshot start(Optional<String> tag, Predicate<ConsulSnapshot> ready) {
-        source = new ConsulSource(consul.address(), tag, emitted::add);
+        return start(tag, ConsulSource.MAX_SERVICE_WATCHES, ready);
+    }
+
+    private ConsulSnapshot start(Optional<String> tag, int maxServiceWatches, Predicate<ConsulSnapshot> ready) {
+        source = new ConsulSource(consul.address(), tag, emitted::add, maxServiceWatches);
         source.start();
         return await("the first snapshot", ready);
     }

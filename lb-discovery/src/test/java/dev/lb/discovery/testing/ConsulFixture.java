@@ -11,6 +11,9 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +27,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -43,9 +49,19 @@ import java.util.regex.Pattern;
  * Blocking: {@code ?index=N&wait=D} parks until the index is above N or the wait (Go duration,
  * default 5m, at most 10m, plus up to wait/16 of jitter as Consul adds) ends.
  *
- * <p>Simplified, as Consul's docs allow: one raft-like index for everything, incremented by every
- * write, so a blocking query may wake for an unrelated change ("the index may change for
- * unrelated reasons") and answer the same data with a higher index. New checks without a status
+ * <p>Indexes as Consul's state store keeps them: a raft-like index incremented by every write,
+ * which every entity records as its {@code ModifyIndex}, and per endpoint the index Consul answers
+ * in {@code X-Consul-Index} and parks on (a blocking query wakes only when that index passes the
+ * query's {@code index}): {@code /v1/health/service/<svc>} and {@code /v1/catalog/service/<svc>}
+ * the service's own index (moved by its registrations, deregistrations, its checks and the node
+ * checks of its nodes), or, when the service does not exist, the catalog's "last extinction"
+ * index (moved whenever the last instance of any service goes, as Consul's
+ * {@code maxIndexForService} does, so a query parked on a service wakes when it disappears);
+ * {@code /v1/catalog/services} the services table's index; {@code /v1/catalog/nodes} the nodes
+ * table's; {@code /v1/health/state/<state>} the checks table's; {@code /v1/kv/<key>} the key's
+ * {@code ModifyIndex}, and with {@code recurse} or {@code keys} the highest {@code ModifyIndex}
+ * under the prefix or the index of the last delete under it (Consul's tombstones; the fixture
+ * never reaps them), the whole KV table's index when neither exists. New checks without a status
  * start critical, as in Consul. Like a real catalog it lists the {@code consul} service itself
  * (node {@value #SERVER_NODE}). Not implemented: datacenters, ACL tokens, sessions and locks,
  * consistency modes, filters ({@code filter=}), agent checks that run (TTL/HTTP/script: a test
@@ -89,12 +105,29 @@ public final class ConsulFixture implements AutoCloseable {
     /** node -> check id -> check (node checks have serviceId ""). */
     private final TreeMap<String, TreeMap<String, Check>> checks = new TreeMap<>();
     private final TreeMap<String, KvEntry> kv = new TreeMap<>();
+    /** Key -> index of its delete (Consul's KV tombstones, never reaped here). */
+    private final TreeMap<String, Long> tombstones = new TreeMap<>();
+    /** Service name -> the service's own index (kept after the service is gone, as Consul does). */
+    private final Map<String, Long> serviceIndexes = new HashMap<>();
+    /** Service name -> how many instances are registered. */
+    private final Map<String, Integer> instanceCounts = new HashMap<>();
     private long index = 1;
+    /** Table indexes: the index of the last write that changed the table. */
+    private long servicesIndex = 1;
+    private long checksIndex = 1;
+    private long nodesIndex = 1;
+    private long kvIndex = 1;
+    /** The index of the last deregistration that removed a service's last instance. */
+    private long extinctionIndex;
     /** Incremented by stop(): parked queries of an older generation end without an answer. */
     private long generation;
-    private int parked;
+    /** The parked blocking queries. */
+    private final Set<Waiter> waiters = new HashSet<>();
     private HttpServer server;
     private int port;
+    /** Consul's http_max_conns_per_client; 0 = no limit (no relay in front of the server). */
+    private int maxConnections;
+    private ConnectionLimit limit;
 
     public ConsulFixture() {
         addBuiltins();
@@ -114,12 +147,18 @@ public final class ConsulFixture implements AutoCloseable {
         }
         try {
             InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
-            HttpServer s = HttpServer.create(at, 128);
+            HttpServer s = HttpServer.create(maxConnections > 0
+                    ? new InetSocketAddress(InetAddress.getLoopbackAddress(), 0) : at, 128);
             s.createContext("/", this::handle);
             s.setExecutor(executor); // one thread per parked blocking query: a cached pool
             s.start();
             server = s;
-            this.port = s.getAddress().getPort();
+            if (maxConnections > 0) {
+                limit = new ConnectionLimit(at, s.getAddress(), maxConnections, executor);
+                this.port = limit.port();
+            } else {
+                this.port = s.getAddress().getPort();
+            }
             return this;
         } catch (IOException e) {
             throw new UncheckedIOException("consul fixture: cannot listen on port " + port, e);
@@ -129,11 +168,17 @@ public final class ConsulFixture implements AutoCloseable {
     /** Like the Consul process dying: closes the listening socket and every connection, parked queries too. */
     public void stop() {
         HttpServer s;
+        ConnectionLimit l;
         synchronized (this) {
             s = server;
             server = null;
+            l = limit;
+            limit = null;
             generation++;
-            notifyAll();
+            wake();
+        }
+        if (l != null) {
+            l.close();
         }
         if (s != null) {
             s.stop(0);
@@ -153,6 +198,10 @@ public final class ConsulFixture implements AutoCloseable {
                 services.clear();
                 checks.clear();
                 kv.clear();
+                tombstones.clear();
+                serviceIndexes.clear();
+                instanceCounts.clear();
+                extinctionIndex = 0;
                 addBuiltins();
             }
             resetIndex(newIndex);
@@ -160,19 +209,54 @@ public final class ConsulFixture implements AutoCloseable {
         }
     }
 
-    /** Sets the index (e.g. lower, as after a restart from an older snapshot); wakes parked queries. */
+    /**
+     * Sets the index (e.g. lower, as after a restart from an older snapshot): every recorded index
+     * above it is lowered to it; wakes parked queries.
+     */
     public synchronized void resetIndex(long newIndex) {
         if (newIndex < 1) {
             throw new IllegalArgumentException("index must be >= 1");
         }
         index = newIndex;
-        notifyAll();
+        servicesIndex = Math.min(servicesIndex, newIndex);
+        checksIndex = Math.min(checksIndex, newIndex);
+        nodesIndex = Math.min(nodesIndex, newIndex);
+        kvIndex = Math.min(kvIndex, newIndex);
+        extinctionIndex = Math.min(extinctionIndex, newIndex);
+        serviceIndexes.replaceAll((k, v) -> Math.min(v, newIndex));
+        tombstones.replaceAll((k, v) -> Math.min(v, newIndex));
+        kv.replaceAll((k, e) -> new KvEntry(k, e.value, e.flags, Math.min(e.createIndex, newIndex),
+                Math.min(e.modifyIndex, newIndex)));
+        wake();
     }
 
     @Override
     public void close() {
         stop();
         executor.shutdownNow();
+    }
+
+    /**
+     * Like Consul's {@code limits.http_max_conns_per_client}: from the next {@link #start()} on, at
+     * most {@code n} connections per client address are open at once; one beyond that is answered
+     * {@code 429 Too Many Requests} and closed (0 = no limit).
+     */
+    public synchronized ConsulFixture maxConnections(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("max connections must be >= 0");
+        }
+        maxConnections = n;
+        return this;
+    }
+
+    /** With {@link #maxConnections}: the most connections one client had open at once (this start). */
+    public synchronized int peakConnections() {
+        return limit == null ? 0 : limit.peak();
+    }
+
+    /** With {@link #maxConnections}: how many connections were refused for being over the limit. */
+    public synchronized long refusedConnections() {
+        return limit == null ? 0 : limit.refused();
     }
 
     /** {@code 127.0.0.1:port}, as Consul's CLI takes it in CONSUL_HTTP_ADDR. */
@@ -184,7 +268,7 @@ public final class ConsulFixture implements AutoCloseable {
         return port;
     }
 
-    /** The current raft-like index (what the next read answers in {@code X-Consul-Index}). */
+    /** The current raft-like index: the index of the last write (endpoints answer their own, at most this). */
     public synchronized long index() {
         return index;
     }
@@ -204,7 +288,7 @@ public final class ConsulFixture implements AutoCloseable {
 
     /** How many blocking queries are parked right now. */
     public synchronized int parked() {
-        return parked;
+        return waiters.size();
     }
 
     // ---- the test's writes (each one increments the index) ----
@@ -232,28 +316,28 @@ public final class ConsulFixture implements AutoCloseable {
         long i = ++index;
         upsertNode(node, nodeAddress, i);
         Svc old = services.computeIfAbsent(node, n -> new TreeMap<>()).get(id);
-        Svc s = new Svc(node, id, service, List.copyOf(tags), serviceAddress == null ? "" : serviceAddress,
-                port, old == null ? i : old.createIndex, i);
-        services.get(node).put(id, s);
+        putSvc(new Svc(node, id, service, List.copyOf(tags), serviceAddress == null ? "" : serviceAddress,
+                port, old == null ? i : old.createIndex, i));
         if (checkStatus != null) {
             putCheck(node, "service:" + id, "Service '" + service + "' check", checkStatus, id, i);
         }
-        notifyAll();
+        wake();
         return i;
     }
 
     /** Removes service instance {@code id} from {@code node} with its checks; false if there was none. */
     public synchronized boolean deregister(String node, String id) {
         TreeMap<String, Svc> onNode = services.get(node);
-        if (onNode == null || onNode.remove(id) == null) {
+        if (onNode == null || !onNode.containsKey(id)) {
             return false;
         }
+        long i = ++index;
+        removeSvc(onNode.get(id), i);
         TreeMap<String, Check> c = checks.get(node);
-        if (c != null) {
-            c.values().removeIf(ch -> ch.serviceId.equals(id));
+        if (c != null && c.values().removeIf(ch -> ch.serviceId.equals(id))) {
+            checksIndex = i;
         }
-        ++index;
-        notifyAll();
+        wake();
         return true;
     }
 
@@ -262,10 +346,17 @@ public final class ConsulFixture implements AutoCloseable {
         if (nodes.remove(node) == null) {
             return false;
         }
+        long i = ++index;
+        nodesIndex = i;
+        for (Svc s : new ArrayList<>(services.getOrDefault(node, new TreeMap<>()).values())) {
+            removeSvc(s, i);
+        }
         services.remove(node);
-        checks.remove(node);
-        ++index;
-        notifyAll();
+        TreeMap<String, Check> c = checks.remove(node);
+        if (c != null && !c.isEmpty()) {
+            checksIndex = i;
+        }
+        wake();
         return true;
     }
 
@@ -276,7 +367,7 @@ public final class ConsulFixture implements AutoCloseable {
             throw new IllegalArgumentException("no service " + serviceId + " on node " + node);
         }
         putCheck(node, "service:" + serviceId, "Service '" + s.name + "' check", status, serviceId, ++index);
-        notifyAll();
+        wake();
     }
 
     /** Sets the node's {@code serfHealth} check (it fails every service on the node unless passing). */
@@ -285,7 +376,7 @@ public final class ConsulFixture implements AutoCloseable {
             throw new IllegalArgumentException("no node " + node);
         }
         putCheck(node, "serfHealth", "Serf Health Status", status, "", ++index);
-        notifyAll();
+        wake();
     }
 
     public synchronized void kvPut(String key, String value) {
@@ -293,11 +384,10 @@ public final class ConsulFixture implements AutoCloseable {
     }
 
     public synchronized boolean kvDelete(String key) {
-        if (kv.remove(key) == null) {
+        if (!kv.containsKey(key)) {
             return false;
         }
-        ++index;
-        notifyAll();
+        removeKv(List.of(key));
         return true;
     }
 
@@ -306,16 +396,47 @@ public final class ConsulFixture implements AutoCloseable {
     private void addBuiltins() {
         long i = index;
         nodes.put(SERVER_NODE, new Node(SERVER_NODE, "127.0.0.1", i, i));
-        services.computeIfAbsent(SERVER_NODE, n -> new TreeMap<>())
-                .put("consul", new Svc(SERVER_NODE, "consul", "consul", List.of(), "", 8300, i, i));
+        putSvc(new Svc(SERVER_NODE, "consul", "consul", List.of(), "", 8300, i, i));
         putCheck(SERVER_NODE, "serfHealth", "Serf Health Status", "passing", "", i);
         nodes.put(AGENT_NODE, new Node(AGENT_NODE, "127.0.0.1", i, i));
+        servicesIndex = i;
+        checksIndex = i;
+        nodesIndex = i;
+        kvIndex = i;
     }
 
     private void upsertNode(String node, String address, long i) {
         Node old = nodes.get(node);
         if (old == null || !old.address.equals(address)) {
             nodes.put(node, new Node(node, address, old == null ? i : old.createIndex, i));
+            nodesIndex = i;
+        }
+    }
+
+    /** Adds or replaces an instance, moving the services table's index and its service's. */
+    private void putSvc(Svc s) {
+        Svc old = services.computeIfAbsent(s.node, n -> new TreeMap<>()).put(s.id, s);
+        if (old != null && !old.name.equals(s.name)) {
+            forget(old, s.modifyIndex); // the instance now belongs to another service
+        }
+        if (old == null || !old.name.equals(s.name)) {
+            instanceCounts.merge(s.name, 1, Integer::sum);
+        }
+        serviceIndexes.put(s.name, s.modifyIndex);
+        servicesIndex = s.modifyIndex;
+    }
+
+    private void removeSvc(Svc s, long i) {
+        services.get(s.node).remove(s.id);
+        forget(s, i);
+        servicesIndex = i;
+    }
+
+    private void forget(Svc s, long i) {
+        serviceIndexes.put(s.name, i);
+        if (instanceCounts.merge(s.name, -1, Integer::sum) <= 0) {
+            instanceCounts.remove(s.name);
+            extinctionIndex = i; // the last instance went: Consul's "service_last_extinction"
         }
     }
 
@@ -326,13 +447,36 @@ public final class ConsulFixture implements AutoCloseable {
         TreeMap<String, Check> onNode = checks.computeIfAbsent(node, n -> new TreeMap<>());
         Check old = onNode.get(id);
         onNode.put(id, new Check(node, id, name, status, serviceId, old == null ? i : old.createIndex, i));
+        checkChanged(node, serviceId, i);
+    }
+
+    /** A check changed: the checks table moves, and its service's index, or every service on its node. */
+    private void checkChanged(String node, String serviceId, long i) {
+        checksIndex = i;
+        for (Svc s : services.getOrDefault(node, new TreeMap<>()).values()) {
+            if (serviceId.isEmpty() || s.id.equals(serviceId)) {
+                serviceIndexes.put(s.name, i);
+            }
+        }
     }
 
     private void putKv(String key, byte[] value, long flags) {
         long i = ++index;
         KvEntry old = kv.get(key);
         kv.put(key, new KvEntry(key, value, flags, old == null ? i : old.createIndex, i));
-        notifyAll();
+        tombstones.remove(key);
+        kvIndex = i;
+        wake();
+    }
+
+    private void removeKv(List<String> keys) {
+        long i = ++index;
+        for (String k : keys) {
+            kv.remove(k);
+            tombstones.put(k, i);
+        }
+        kvIndex = i;
+        wake();
     }
 
     // ---- HTTP ----
@@ -381,33 +525,36 @@ public final class ConsulFixture implements AutoCloseable {
         if (path.startsWith("/v1/kv/")) {
             String key = path.substring("/v1/kv/".length());
             return switch (method) {
-                case "GET" -> read(q, () -> kvRead(key, q));
+                case "GET" -> read(q, () -> kvEndpointIndex(key, q.containsKey("recurse")
+                        || q.containsKey("keys")), () -> kvRead(key, q));
                 case "PUT" -> kvWrite(key, q, body);
                 case "DELETE" -> kvRemove(key, q);
                 default -> methodNotAllowed();
             };
         }
         if (get && path.equals("/v1/catalog/services")) {
-            return read(q, this::catalogServices);
+            return read(q, () -> servicesIndex, this::catalogServices);
         }
         if (get && path.startsWith("/v1/catalog/service/")) {
             String svc = path.substring("/v1/catalog/service/".length());
-            return read(q, () -> catalogService(svc, q.getOrDefault("tag", List.of())));
+            return read(q, () -> serviceEndpointIndex(svc, false),
+                    () -> catalogService(svc, q.getOrDefault("tag", List.of())));
         }
         if (get && path.equals("/v1/catalog/nodes")) {
-            return read(q, this::catalogNodes);
+            return read(q, () -> nodesIndex, this::catalogNodes);
         }
         if (get && path.startsWith("/v1/health/service/")) {
             String svc = path.substring("/v1/health/service/".length());
-            return read(q, () -> healthService(svc, q.containsKey("passing") && !"false".equals(first(q,
-                    "passing")), q.getOrDefault("tag", List.of())));
+            boolean passing = q.containsKey("passing") && !"false".equals(first(q, "passing"));
+            return read(q, () -> serviceEndpointIndex(svc, true),
+                    () -> healthService(svc, passing, q.getOrDefault("tag", List.of())));
         }
         if (get && path.startsWith("/v1/health/state/")) {
             String state = path.substring("/v1/health/state/".length());
             if (!Set.of("any", "passing", "warning", "critical").contains(state)) {
                 throw new IllegalArgumentException("Invalid state " + state);
             }
-            return read(q, () -> healthState(state));
+            return read(q, () -> checksIndex, () -> healthState(state));
         }
         if (put && path.equals("/v1/catalog/register")) {
             return catalogRegister(json(body));
@@ -452,36 +599,100 @@ public final class ConsulFixture implements AutoCloseable {
         return new Answer(405, "text/plain", "method not allowed", 0);
     }
 
-    /** A read, blocking if {@code index} is given; null when the fixture stopped while it was parked. */
-    private Answer read(Map<String, List<String>> q, java.util.function.Supplier<Answer> reader) {
+    /**
+     * A read answering {@code endpointIndex} in {@code X-Consul-Index}, blocking until it passes
+     * {@code index} if that is given; null when the fixture stopped while it was parked.
+     */
+    private Answer read(Map<String, List<String>> q, LongSupplier endpointIndex, Supplier<Answer> reader) {
         long min = q.containsKey("index") ? parseIndex(first(q, "index")) : 0;
         long wait = q.containsKey("wait") ? parseWait(first(q, "wait")) : DEFAULT_WAIT_MILLIS;
+        long gen;
+        Waiter parkedHere = null;
         synchronized (this) {
-            long gen = generation;
-            if (min > 0 && index <= min) {
-                wait += ThreadLocalRandom.current().nextLong(wait / 16 + 1);
-                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait);
-                parked++;
-                try {
-                    while (index <= min && gen == generation) {
-                        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                        if (left <= 0) {
-                            break;
-                        }
-                        wait(left);
+            gen = generation;
+            if (min > 0 && endpointIndex.getAsLong() <= min) {
+                parkedHere = new Waiter(Thread.currentThread(), endpointIndex, min);
+                waiters.add(parkedHere);
+            }
+        }
+        if (parkedHere != null) {
+            // Parked outside the lock, woken by wake() only when this endpoint's index passed min.
+            wait += ThreadLocalRandom.current().nextLong(wait / 16 + 1);
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait);
+            try {
+                while (!parkedHere.woken) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        break;
                     }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return null;
-                } finally {
-                    parked--;
+                    LockSupport.parkNanos(this, left);
+                    if (Thread.interrupted()) {
+                        Thread.currentThread().interrupt();
+                        return null;
+                    }
+                }
+            } finally {
+                synchronized (this) {
+                    waiters.remove(parkedHere);
                 }
             }
+        }
+        synchronized (this) {
             if (gen != generation) {
                 return null;
             }
-            return reader.get();
+            Answer a = reader.get();
+            // Never 0 (Consul's rule) and never above the raft index (after resetIndex lowered it).
+            long at = Math.max(1, Math.min(index, endpointIndex.getAsLong()));
+            return new Answer(a.status, a.contentType, a.body, at);
         }
+    }
+
+    /** Wakes the parked queries whose endpoint's index moved (all of them when the fixture stopped). */
+    private void wake() {
+        for (Iterator<Waiter> i = waiters.iterator(); i.hasNext(); ) {
+            Waiter w = i.next();
+            if (server == null || w.index.getAsLong() > w.min) {
+                i.remove();
+                w.woken = true;
+                LockSupport.unpark(w.thread);
+            }
+        }
+    }
+
+    /** Consul's {@code maxIndexForService}: see the class comment. Callers hold the lock. */
+    private long serviceEndpointIndex(String name, boolean withChecks) {
+        if (!instanceCounts.containsKey(name) && extinctionIndex > 0) {
+            return extinctionIndex;
+        }
+        Long own = serviceIndexes.get(name);
+        if (own != null) {
+            return own;
+        }
+        return withChecks ? Math.max(servicesIndex, checksIndex) : servicesIndex;
+    }
+
+    /** A key's {@code ModifyIndex}, or a prefix's highest one or last delete; else the KV table's. */
+    private long kvEndpointIndex(String key, boolean prefix) {
+        long found = 0;
+        if (!prefix) {
+            KvEntry e = kv.get(key);
+            found = e == null ? 0 : e.modifyIndex;
+        } else if (!key.isEmpty()) {
+            for (KvEntry e : kv.tailMap(key, true).values()) {
+                if (!e.key.startsWith(key)) {
+                    break;
+                }
+                found = Math.max(found, e.modifyIndex);
+            }
+            for (Map.Entry<String, Long> t : tombstones.tailMap(key, true).entrySet()) {
+                if (!t.getKey().startsWith(key)) {
+                    break;
+                }
+                found = Math.max(found, t.getValue());
+            }
+        }
+        return found > 0 ? found : kvIndex;
     }
 
     private Answer ok(Object value) {
@@ -671,15 +882,19 @@ public final class ConsulFixture implements AutoCloseable {
     }
 
     private synchronized Answer kvRemove(String key, Map<String, List<String>> q) {
-        boolean changed;
+        List<String> gone = new ArrayList<>();
         if (q.containsKey("recurse")) {
-            changed = kv.keySet().removeIf(k -> k.startsWith(key));
-        } else {
-            changed = kv.remove(key) != null;
+            for (String k : kv.tailMap(key, true).keySet()) {
+                if (!k.startsWith(key)) {
+                    break;
+                }
+                gone.add(k);
+            }
+        } else if (kv.containsKey(key)) {
+            gone.add(key);
         }
-        if (changed) {
-            ++index;
-            notifyAll();
+        if (!gone.isEmpty()) {
+            removeKv(gone);
         }
         return new Answer(200, "application/json", "true", 0);
     }
@@ -694,7 +909,7 @@ public final class ConsulFixture implements AutoCloseable {
             String name = requireString(service, "Service");
             String id = string(service, "ID", name);
             Svc old = services.computeIfAbsent(node, n -> new TreeMap<>()).get(id);
-            services.get(node).put(id, new Svc(node, id, name, strings(service.get("Tags")),
+            putSvc(new Svc(node, id, name, strings(service.get("Tags")),
                     string(service, "Address", ""), intValue(service.get("Port")),
                     old == null ? i : old.createIndex, i));
         }
@@ -713,7 +928,7 @@ public final class ConsulFixture implements AutoCloseable {
             String id = string(c, "CheckID", string(c, "Name", fallback));
             putCheck(node, id, string(c, "Name", id), string(c, "Status", "critical"), serviceId, i);
         }
-        notifyAll();
+        wake();
         return new Answer(200, "application/json", "true", 0);
     }
 
@@ -725,9 +940,10 @@ public final class ConsulFixture implements AutoCloseable {
             deregister(node, serviceId);
         } else if (!checkId.isEmpty()) {
             TreeMap<String, Check> onNode = checks.get(node);
-            if (onNode != null && onNode.remove(checkId) != null) {
-                ++index;
-                notifyAll();
+            if (onNode != null && onNode.containsKey(checkId)) {
+                long i = ++index;
+                checkChanged(node, onNode.remove(checkId).serviceId, i);
+                wake();
             }
         } else {
             deregisterNode(node);
@@ -863,5 +1079,19 @@ public final class ConsulFixture implements AutoCloseable {
     }
 
     private record Answer(int status, String contentType, String body, long index) {
+    }
+
+    /** A parked blocking query: its thread, its endpoint's index and the index it waits to pass. */
+    private static final class Waiter {
+        final Thread thread;
+        final LongSupplier index;
+        final long min;
+        volatile boolean woken;
+
+        Waiter(Thread thread, LongSupplier index, long min) {
+            this.thread = thread;
+            this.index = index;
+            this.min = min;
+        }
     }
 }

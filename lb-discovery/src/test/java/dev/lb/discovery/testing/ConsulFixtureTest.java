@@ -17,6 +17,8 @@ import com.ecwid.consul.v1.health.model.HealthService;
 import com.ecwid.consul.v1.kv.model.GetValue;
 import dev.lb.core.testing.Await;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,7 +50,8 @@ class ConsulFixtureTest {
     @Test
     void ecwidReadsCatalogHealthAndKv() {
         consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080, "urlprefix-/web");
-        consul.register("node-b", "127.0.0.3", "web-2", "web", "127.0.0.9", 8081, "urlprefix-/web", "v2");
+        long web2 = consul.register("node-b", "127.0.0.3", "web-2", "web", "127.0.0.9", 8081,
+                "urlprefix-/web", "v2");
         consul.kvPut("service/haproxy/maxconn", "2048");
         consul.kvPut("service/haproxy/timeouts/connect", "5s");
 
@@ -56,7 +59,7 @@ class ConsulFixtureTest {
                 CatalogServicesRequest.newBuilder().build());
         assertEquals(List.of("urlprefix-/web", "v2"), services.getValue().get("web"));
         assertEquals(List.of(), services.getValue().get("consul"));
-        assertEquals(consul.index(), services.getConsulIndex());
+        assertEquals(web2, services.getConsulIndex(), "the services table's index, not the KV writes'");
         assertTrue(services.isConsulKnownLeader());
         assertEquals(0L, services.getConsulLastContact());
 
@@ -132,6 +135,119 @@ class ConsulFixtureTest {
     }
 
     @Test
+    void eachServiceHasItsOwnIndexAndItsDisappearanceWakesItsQuery() throws Exception {
+        consul.register("node-a", "127.0.0.2", "a-1", "a", "", 8080);
+        consul.register("node-b", "127.0.0.3", "b-1", "b", "", 8081, List.of(), "passing");
+        long b = client.getHealthServices("b", HealthServicesRequest.newBuilder().build()).getConsulIndex();
+        CompletableFuture<Response<List<HealthService>>> parkedOnB = CompletableFuture.supplyAsync(() ->
+                client.getHealthServices("b", HealthServicesRequest.newBuilder().setPassing(true)
+                        .setQueryParams(new QueryParams(60, b)).build()));
+        Await.until("the query parks", Duration.ofSeconds(10), () -> consul.parked() == 1);
+
+        consul.register("node-a", "127.0.0.2", "a-2", "a", "", 8082);
+        consul.setCheck("node-a", "a-2", "passing"); // not a check of b's nodes
+        assertEquals(consul.index(), client.getHealthServices("a", HealthServicesRequest.newBuilder().build())
+                .getConsulIndex(), "a's own index moved");
+        long flip = consul.index() + 1;
+        consul.setNodeCheck("node-b", "critical"); // a node check of b's node moves b's index
+        Response<List<HealthService>> woke = parkedOnB.get(10, TimeUnit.SECONDS);
+        assertEquals(flip, woke.getConsulIndex(), "the query on b answered once, for b's change only");
+        assertEquals(List.of(), woke.getValue());
+        assertEquals(1, consul.requestLog().stream().filter(r -> r.contains("/health/service/b?")
+                && r.contains("index=" + b)).count());
+
+        CompletableFuture<Response<List<HealthService>>> again = CompletableFuture.supplyAsync(() ->
+                client.getHealthServices("b", HealthServicesRequest.newBuilder()
+                        .setQueryParams(new QueryParams(60, flip)).build()));
+        Await.until("the query parks again", Duration.ofSeconds(10), () -> consul.parked() == 1);
+        consul.register("node-a", "127.0.0.2", "a-3", "a", "", 8083);
+        assertTrue(consul.deregisterNode("node-b"));
+        Response<List<HealthService>> gone = again.get(10, TimeUnit.SECONDS);
+        assertEquals(consul.index(), gone.getConsulIndex(), "b's extinction moves its index");
+        assertEquals(List.of(), gone.getValue());
+        assertEquals(consul.index(), client.getHealthServices("never-existed",
+                HealthServicesRequest.newBuilder().build()).getConsulIndex(), "the last extinction index");
+    }
+
+    @Test
+    void catalogChecksAndKvPrefixIndexesMoveOnlyForTheirOwnWrites() throws Exception {
+        long web = consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080, List.of(), "passing");
+        consul.kvPut("service/haproxy/maxconn", "1");
+        long checks = client.getHealthChecksState(QueryParams.DEFAULT).getConsulIndex();
+        assertEquals(web, checks);
+        long flip = consul.index() + 1;
+        consul.setCheck("node-a", "web-1", "critical");
+        assertEquals(web, client.getCatalogServices(CatalogServicesRequest.newBuilder().build())
+                .getConsulIndex(), "a check flip leaves the services table alone");
+        assertEquals(flip, client.getHealthChecksState(QueryParams.DEFAULT).getConsulIndex());
+        long plain = consul.register("node-a", "127.0.0.2", "api-1", "api", "", 9090); // no check
+        assertEquals(flip, client.getHealthChecksState(QueryParams.DEFAULT).getConsulIndex());
+        assertEquals(plain, client.getCatalogServices(CatalogServicesRequest.newBuilder().build())
+                .getConsulIndex());
+
+        long kv = client.getKVValues("service/haproxy/").getConsulIndex();
+        CompletableFuture<Response<List<GetValue>>> parked = CompletableFuture.supplyAsync(() ->
+                client.getKVValues("service/haproxy/", new QueryParams(60, kv)));
+        Await.until("the query parks", Duration.ofSeconds(10), () -> consul.parked() == 1);
+        consul.kvPut("service/other/key", "outside the prefix");
+        consul.kvPut("service/haproxy", "a sibling, not under the prefix");
+        consul.kvPut("service/haproxy/timeouts/connect", "5s");
+        long deleted = consul.index() + 1;
+        assertTrue(consul.kvDelete("service/haproxy/timeouts/connect"));
+        // Answered either for the put or for the delete, never for the writes outside the prefix.
+        Response<List<GetValue>> woke = parked.get(10, TimeUnit.SECONDS);
+        assertTrue(woke.getConsulIndex() >= deleted - 1, "index " + woke.getConsulIndex());
+        assertEquals(deleted, client.getKVValues("service/haproxy/").getConsulIndex(),
+                "the tombstone's index: a delete moves the prefix's index");
+        assertEquals(1, consul.requestLog().stream().filter(r -> r.contains("index=" + kv)).count());
+    }
+
+    @Test
+    void connectionsBeyondThePerClientLimitAreRefusedWith429() throws Exception {
+        consul.close();
+        consul = new ConsulFixture().maxConnections(2).start();
+        try (Socket a = new Socket("127.0.0.1", consul.port());
+                Socket b = new Socket("127.0.0.1", consul.port())) {
+            assertEquals("HTTP/1.1 200 OK", statusLine(a), "admitted connections are relayed");
+            assertEquals("HTTP/1.1 200 OK", statusLine(b));
+            try (Socket c = new Socket("127.0.0.1", consul.port())) {
+                assertEquals("HTTP/1.1 429 Too Many Requests", statusLine(c));
+            }
+            assertEquals(1, consul.refusedConnections());
+            assertEquals(2, consul.peakConnections());
+            assertEquals("HTTP/1.1 200 OK", statusLine(a), "the admitted ones still work");
+        }
+        Await.until("the slots are free again", Duration.ofSeconds(10), () -> {
+            try (Socket d = new Socket("127.0.0.1", consul.port())) {
+                return statusLine(d).equals("HTTP/1.1 200 OK");
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        ConsulClient limited = new ConsulClient("127.0.0.1", consul.port());
+        assertEquals(List.of("consul"), new ArrayList<>(limited.getCatalogServices(
+                CatalogServicesRequest.newBuilder().build()).getValue().keySet()), "the client goes through");
+    }
+
+    /** Sends a keep-alive request on {@code s}, reads the whole answer and returns its status line. */
+    private static String statusLine(Socket s) throws IOException {
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write("GET /v1/status/leader HTTP/1.1\r\nHost: x\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
+        InputStream in = s.getInputStream();
+        StringBuilder head = new StringBuilder();
+        for (int ch; !head.toString().endsWith("\r\n\r\n") && (ch = in.read()) >= 0; ) {
+            head.append((char) ch);
+        }
+        java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)")
+                .matcher(head);
+        if (length.find()) {
+            in.readNBytes(Integer.parseInt(length.group(1)));
+        }
+        return head.toString().lines().findFirst().orElse("").strip();
+    }
+
+    @Test
     void blockingQueryAnswersUnchangedAfterTheWait() {
         long index = consul.index();
         long t0 = System.nanoTime();
@@ -176,6 +292,7 @@ class ConsulFixtureTest {
                         + "\"Tags\":[\"urlprefix-/web\"],\"Address\":\"\",\"Port\":8080},"
                         + "\"Check\":{\"CheckID\":\"service:web-1\",\"Name\":\"web\",\"Status\":\"passing\","
                         + "\"ServiceID\":\"web-1\"}}", base + "/v1/catalog/register"));
+        long beforeApi = consul.index();
         curl("-X", "PUT", "--data-binary", "{\"Name\":\"api\",\"ID\":\"api-1\",\"Tags\":[\"urlprefix-/api\"],"
                 + "\"Address\":\"127.0.0.5\",\"Port\":9090}", base + "/v1/agent/service/register");
         assertEquals("true", curl("-X", "PUT", "--data-binary", "2048",
@@ -192,7 +309,7 @@ class ConsulFixtureTest {
         String headers = curl("-D", "-", "-o", "/dev/null", base + "/v1/catalog/services?index=1&wait=1s");
         // the JDK server spells header names X-consul-index; HTTP header names are case-insensitive
         String lower = headers.toLowerCase(java.util.Locale.ROOT);
-        assertTrue(lower.contains("x-consul-index: " + consul.index()), headers);
+        assertTrue(lower.contains("x-consul-index: " + (beforeApi + 1)), headers);
         assertTrue(lower.contains("x-consul-knownleader: true"), headers);
         assertTrue(lower.contains("content-type: application/json"), headers);
         assertEquals("404", curl("-o", "/dev/null", "-w", "%{http_code}", base + "/v1/kv/none?recurse"));
