@@ -84,7 +84,12 @@ public final class ConsulSource implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("lb.consul");
     static final long FIRST_RETRY_MILLIS = 100;
     static final long MAX_RETRY_MILLIS = 5_000;
-    static final long SETTLE_MILLIS = 20;
+    /**
+     * Long enough for the answers one registration wakes (its service's query and the catalog's)
+     * to arrive together, short beside the rest of a change: with 20 ms it was most of the 25 ms
+     * from a registration to routing (ConsulPropagationTest). The pipeline coalesces what comes later.
+     */
+    static final long SETTLE_MILLIS = 5;
     static final long MAX_SETTLE_MILLIS = 200;
     /**
      * The {@code wait} of every blocking query. Shorter than Consul's 5 minute default so that a
