@@ -69,8 +69,9 @@ class HalfClosedEpollWriteTest {
     @Test
     void nettyStillDropsTheRegistration() throws Exception {
         Outcome o = writeAfterFin(false);
-        assertTrue(o.writeFailure != null && o.received < SIZE, "Netty no longer loses a half-closed channel's "
-                + "epoll registration (received " + o.received + " of " + SIZE + " bytes): remove EpollRegistration");
+        assertTrue(o.writeFailure != null && o.received < SIZE, "Netty no longer loses a half-closed "
+                + "channel's epoll registration (received " + o.received + " of " + SIZE
+                + " bytes): remove EpollRegistration");
         assertTrue(String.valueOf(rootCause(o.writeFailure)).contains("epoll_ctl"), "cause: " + o.writeFailure);
     }
 
