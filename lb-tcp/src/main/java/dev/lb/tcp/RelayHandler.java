@@ -57,6 +57,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
         if (evt instanceof ChannelInputShutdownEvent) {
             if (tunnel.splice()) {
                 SpliceTail.drain(ctx.channel(), peer);
+                SpliceTail.stopReading(ctx.channel());
             }
             tunnel.eof(ctx.channel());
         }

@@ -61,6 +61,8 @@ final class ServerConnector {
             // installed the relay handler, as Netty notifies it before the channel's first read.
             config.setAutoRead(true);
             ch.unsafe().beginRead();
+            // Half-closed once the client's FIN is passed on: see EpollRegistration.
+            EpollRegistration.keep(ch);
         } else {
             // The relay switches reading on when the tunnel starts.
             config.setAutoRead(false);

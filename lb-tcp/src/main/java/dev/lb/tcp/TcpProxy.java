@@ -80,6 +80,8 @@ public final class TcpProxy {
                 ch.config().setAllocator(ALLOCATOR);
                 // Half-close: a client's FIN is passed on to the server, not turned into a close.
                 ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+                // Already done by acceptedReader() when the listener has it (then without a syscall).
+                EpollRegistration.keep(ch);
                 ch.pipeline().addLast("tcp", new TcpFrontendHandler(TcpProxy.this, bind));
             }
         };
@@ -106,6 +108,7 @@ public final class TcpProxy {
             if (msg instanceof EpollSocketChannel child && !child.isRegistered()) {
                 // Not registered yet: Netty only records the interest, and registration adds it.
                 child.unsafe().beginRead();
+                EpollRegistration.keep(child);
             }
             ctx.fireChannelRead(msg);
         }

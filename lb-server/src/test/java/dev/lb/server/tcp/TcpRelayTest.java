@@ -17,6 +17,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -30,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -231,6 +235,63 @@ class TcpRelayTest {
             assertEquals(BULK, total, "every byte came back, and the echo server's FIN after it");
             assertEquals(TcpTestSupport.hex(sent), TcpTestSupport.hex(got), "the echoed bytes are intact");
         }
+    }
+
+    /**
+     * A spliced tunnel whose client half-closed while its server has not answered yet leaves
+     * lb's event loops idle. Netty left the ended input readable, and the loop spun at 100% of a
+     * core (3 s of CPU in 3 s) until the server answered. On the copying path too.
+     */
+    @ParameterizedTest(name = "splice={0}")
+    @ValueSource(booleans = {false, true})
+    void aHalfClosedTunnelWaitingForItsServerLeavesTheEventLoopsIdle(boolean splice) throws Exception {
+        System.setProperty(TcpProxy.SPLICE_PROPERTY, Boolean.toString(splice));
+        AtomicBoolean requestSeen = new AtomicBoolean();
+        AtomicBoolean finSeen = new AtomicBoolean();
+        CountDownLatch answer = new CountDownLatch(1);
+        String slow = servers.start("127.0.0.2", "slow", (s, in) -> {
+            in.readNBytes(7);
+            requestSeen.set(true);
+            while (in.read() >= 0) {
+                // up to the client's FIN
+            }
+            finSeen.set(true);
+            try {
+                answer.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            s.getOutputStream().write("done\n".getBytes(StandardCharsets.US_ASCII));
+        });
+        try (LbServer lb = TcpTestSupport.start(cfg, listen(slow), Duration.ofSeconds(1));
+                Socket s = connect()) {
+            s.getOutputStream().write("request".getBytes(StandardCharsets.US_ASCII));
+            // The FIN once the relay runs (a FIN that comes before is read by the connection's setup).
+            Await.until("the server got the request", Duration.ofSeconds(10), requestSeen::get);
+            s.shutdownOutput();
+            Await.until("the server saw the client's FIN", Duration.ofSeconds(10), finSeen::get);
+            long before = loopCpuNanos();
+            long start = System.nanoTime();
+            Thread.sleep(1000); // an observation window of the half-closed tunnel, not synchronisation
+            long cpu = loopCpuNanos() - before;
+            long window = System.nanoTime() - start;
+            answer.countDown();
+            assertEquals("done", reader(s).readLine(), "the answer after the client's FIN is relayed");
+            assertTrue(cpu < window / 4, "lb's event loops used " + cpu / 1_000_000 + " ms of CPU in "
+                    + window / 1_000_000 + " ms while the only tunnel waited for its server");
+        }
+    }
+
+    /** CPU time used so far by lb's event loop threads. */
+    private static long loopCpuNanos() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long total = 0;
+        for (ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (t != null && t.getThreadName().startsWith("lb-io")) {
+                total += Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
+            }
+        }
+        return total;
     }
 
     /**
