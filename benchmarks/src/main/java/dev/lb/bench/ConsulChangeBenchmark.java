@@ -51,14 +51,16 @@ public class ConsulChangeBenchmark {
             catalog.put("p", service("p", "127.0.0.40", 9001 + i));
             snapshots[i] = new ConsulSnapshot(i + 1, catalog, new TreeMap<>());
         }
-        consul = new ConsulServices("127.0.0.1:8500", new InetSocketAddress("127.0.0.1", 8080), Optional.empty());
+        consul = new ConsulServices("127.0.0.1:8500", new InetSocketAddress("127.0.0.1", 8080),
+                Optional.empty());
         previous = HaproxyConfigLoader.compile(List.of(consul.render(snapshots[0]).text()), RoutingTable.EMPTY,
                 DnsLookup.NONE).table();
     }
 
     private static ConsulSnapshot.Service service(String name, String address, int port) {
         List<String> tags = List.of("urlprefix-" + name + ".example/");
-        return new ConsulSnapshot.Service(name, tags, List.of(new ConsulSnapshot.Instance("node1:" + name + ":80",
+        return new ConsulSnapshot.Service(name, tags,
+                List.of(new ConsulSnapshot.Instance("node1:" + name + ":80",
                 "node1", address, port, tags)));
     }
 

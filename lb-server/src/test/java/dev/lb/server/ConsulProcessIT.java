@@ -55,7 +55,8 @@ class ConsulProcessIT {
                 Await.until("web.example routed", Duration.ofSeconds(10),
                         () -> "a".equals(DiscoveryLb.backendAt(http, "web.example", "/")), () -> read(log));
                 Await.until("plain.service.example routed", Duration.ofSeconds(10),
-                        () -> "b".equals(DiscoveryLb.backendAt(http, "plain.service.example", "/")), () -> read(log));
+                        () -> "b".equals(DiscoveryLb.backendAt(http, "plain.service.example", "/")),
+                                () -> read(log));
                 consul.deregister("node1", "web-1");
                 Await.until("web.example removed", Duration.ofSeconds(10),
                         () -> "503".equals(DiscoveryLb.backendAt(http, "web.example", "/")), () -> read(log));

@@ -53,7 +53,8 @@ class EtcdProcessIT {
             Process lb = pb.start();
             try {
                 Await.until("lb serves lb.http.bind", Duration.ofSeconds(30),
-                        () -> !lb.isAlive() || "503".equals(DiscoveryLb.backendAt(http, "web.example", "/")), () -> read(log));
+                        () -> !lb.isAlive() || "503".equals(DiscoveryLb.backendAt(http, "web.example", "/")),
+                                () -> read(log));
                 assertTrue(lb.isAlive(), "lb exited: " + read(log));
                 etcd.etcdctl("put", "/haproxy-it-1/services/web/servers/1", a);
                 etcd.etcdctl("put", "/haproxy-it-1/services/web/port", "1");

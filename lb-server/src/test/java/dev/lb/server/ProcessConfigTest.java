@@ -101,11 +101,13 @@ class ProcessConfigTest {
         assertTrue(c.discovery(), "a Consul address turns the Consul source on");
         ProcessConfig.Invalid bad = assertThrows(ProcessConfig.Invalid.class,
                 () -> ProcessConfig.load(Optional.empty(), Map.of("CONSUL_HTTP_ADDR", "consul:port")));
-        assertTrue(bad.getMessage().contains("CONSUL_HTTP_ADDR") && bad.getMessage().contains("lb.consul.address"),
+        assertTrue(bad.getMessage().contains("CONSUL_HTTP_ADDR")
+                && bad.getMessage().contains("lb.consul.address"),
                 bad.getMessage());
         ProcessConfig.Invalid both = assertThrows(ProcessConfig.Invalid.class, () -> ProcessConfig.load(
                 Optional.empty(), Map.of("CONSUL_HTTP_ADDR", "consul:8500", "ETCD_NODE", "etcd")));
-        assertTrue(both.getMessage().contains("cannot be set together with lb.etcd.endpoints"), both.getMessage());
+        assertTrue(both.getMessage().contains("cannot be set together with lb.etcd.endpoints"),
+                both.getMessage());
     }
 
     @Test

@@ -97,7 +97,8 @@ class ReloadUnderLoadTest {
                 }
                 Set<String> allowed = allowedBackends(s, published);
                 if (!allowed.contains(s.backend())) {
-                    failures.add(s.path() + " answered by " + s.backend() + ", tables in flight allowed " + allowed);
+                    failures.add(s.path() + " answered by " + s.backend() + ", tables in flight allowed "
+                            + allowed);
                 }
             }
             assertTrue(samples.size() > 200, "too few requests to mean anything: " + samples.size());
@@ -171,7 +172,8 @@ class ReloadUnderLoadTest {
             }
         }
         Set<String> allowed = new HashSet<>();
-        for (int i = first; i < published.size() && published.get(i).at() - PUBLISH_SLACK_NANOS <= s.end(); i++) {
+        for (int i = first; i < published.size()
+                && published.get(i).at() - PUBLISH_SLACK_NANOS <= s.end(); i++) {
             allowed.addAll(published.get(i).backendsFor(s.path()));
         }
         return allowed;
@@ -186,7 +188,8 @@ class ReloadUnderLoadTest {
             while (running.get()) {
                 long start = System.nanoTime();
                 try {
-                    HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
+                    HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri)
+                            .timeout(Duration.ofSeconds(10))
                             .build(), HttpResponse.BodyHandlers.ofString());
                     samples.add(new Sample(start, System.nanoTime(), path, r.statusCode(),
                             r.headers().firstValue("X-Backend").orElse("?"), null));
@@ -204,7 +207,8 @@ class ReloadUnderLoadTest {
                 long start = System.nanoTime();
                 try (RawHttpClient c = new RawHttpClient(to)) {
                     RawHttpClient.Response r = c.get(path, "app.example.com", "Connection: close");
-                    samples.add(new Sample(start, System.nanoTime(), path, r.status(), r.header("X-Backend"), null));
+                    samples.add(new Sample(start, System.nanoTime(), path, r.status(), r.header("X-Backend"),
+                            null));
                 } catch (java.io.IOException | RuntimeException e) {
                     samples.add(new Sample(start, System.nanoTime(), path, 0, null, e.toString()));
                 }

@@ -79,7 +79,8 @@ class HaproxyConfigLoaderTest {
         first.backends().get("be").servers().get(0).state().acquire();
         var second = HaproxyConfigLoader.compile(List.of(new ConfigText("t.cfg", after)), first).table();
         var servers = second.backends().get("be").servers();
-        assertEquals(1, servers.get(0).state().active(), "server a is unchanged: its active count carries over");
+        assertEquals(1, servers.get(0).state().active(),
+                "server a is unchanged: its active count carries over");
         assertTrue(servers.get(1).state() != first.backends().get("be").servers().get(1).state(),
                 "server b moved to another address: it starts with fresh state");
     }

@@ -80,7 +80,8 @@ public final class ConsulServices {
     }
 
     /** A service's tags as last parsed: most changes touch a few services' instances, not their tags. */
-    private record Parsed(List<String> tags, List<Route> http, List<Integer> tcp, List<ConfigProblem> problems) {
+    private record Parsed(List<String> tags, List<Route> http, List<Integer> tcp,
+            List<ConfigProblem> problems) {
     }
 
     /** A backend's text as last rendered, for the same name, services (with their instances) and strip. */
@@ -160,7 +161,8 @@ public final class ConsulServices {
             String name = backendNames.get(key);
             if (name == null) {
                 name = unique(services.size() == 1 ? proxyName(services.get(0))
-                        : String.join(":", services.stream().map(ConsulServices::proxyName).toList()), usedNames);
+                        : String.join(":", services.stream().map(ConsulServices::proxyName).toList()),
+                                usedNames);
                 backendNames.put(key, name);
                 List<ConsulSnapshot.Service> members = new ArrayList<>(services.size());
                 for (String svc : services) {
@@ -204,7 +206,8 @@ public final class ConsulServices {
             }
             out.append("listen tcp-").append(proxyName(svc)).append(" from ").append(DEFAULTS).append('\n')
                     .append("    mode tcp\n")
-                    .append("    bind ").append(bindText(new InetSocketAddress(httpBind.getAddress(), e.getKey())))
+                    .append("    bind ").append(bindText(new InetSocketAddress(httpBind.getAddress(),
+                            e.getKey())))
                     .append('\n')
                     .append("    balance roundrobin\n");
             servers(snapshot.services().get(svc), new HashSet<>(), out);
@@ -355,7 +358,8 @@ public final class ConsulServices {
             }
             String id = i.id().isEmpty() ? i.node() + ":" + i.port() : i.id();
             out.append("    server ").append(unique(NAME_CHAR.matcher(id).replaceAll("_"), names)).append(' ')
-                    .append(ip != null && ip.length == 16 ? "[" + host + "]" : host).append(':').append(i.port());
+                    .append(ip != null && ip.length == 16 ? "[" + host + "]" : host).append(':')
+                    .append(i.port());
             if (ip == null) {
                 out.append(" resolvers default");
             }

@@ -79,7 +79,8 @@ class ConsulServicesTest {
         assertEquals("web", route(t, "example.org", "/"));
         assertEquals("web", route(t, "EXAMPLE.ORG:80", "/x"));
         assertEquals("admin", route(t, "example.org", "/admin/users"));
-        assertEquals("web", route(t, "example.org", "/api/x"), "a route naming the host comes first, as in fabio");
+        assertEquals("web", route(t, "example.org", "/api/x"),
+                "a route naming the host comes first, as in fabio");
         assertEquals("api", route(t, "other.org", "/api/x"));
         assertEquals("site", route(t, "other.org", "/x"), "urlprefix-/ is the catch-all");
         assertNull(t.backends().get("untagged"), "no tag and no host suffix: no route");
@@ -179,8 +180,9 @@ class ConsulServicesTest {
     void aRendererThatRemembersRendersWhatAFreshOneDoes() {
         ConsulServices kept = new ConsulServices("127.0.0.1:8500", HTTP, Optional.of("service.example"));
         java.util.Random random = new java.util.Random(42);
-        List<List<String>> tagSets = List.of(List.of(), List.of("urlprefix-/a"), List.of("urlprefix-/a strip=/a"),
-                List.of("urlprefix-x.example/", "urlprefix-/b"), List.of("urlprefix-/"), List.of("urlprefix-:16000 proto=tcp"),
+        List<List<String>> tagSets = List.of(List.of(), List.of("urlprefix-/a"),
+                List.of("urlprefix-/a strip=/a"), List.of("urlprefix-x.example/", "urlprefix-/b"),
+                List.of("urlprefix-/"), List.of("urlprefix-:16000 proto=tcp"),
                 List.of("urlprefix-/a", "bad", "urlprefix-/c redirect=1"));
         TreeMap<String, ConsulSnapshot.Service> catalog = new TreeMap<>();
         for (int step = 0; step < 300; step++) {

@@ -55,8 +55,10 @@ class ConsulOutageTest {
                 }
                 // Back from an older snapshot: the index went down; what changed meanwhile must arrive.
                 consul.restart(true, 3);
-                consul.register("node1", "127.0.0.1", "web-1", "web", host(b), port(b), "urlprefix-web.example/");
-                consul.register("node1", "127.0.0.1", "new-1", "new", host(a), port(a), "urlprefix-new.example/");
+                consul.register("node1", "127.0.0.1", "web-1", "web", host(b), port(b),
+                        "urlprefix-web.example/");
+                consul.register("node1", "127.0.0.1", "new-1", "new", host(a), port(a),
+                        "urlprefix-new.example/");
                 lb.awaitBackend("web.example", "/", LIVE, "b");
                 lb.awaitBackend("new.example", "/", LIVE, "a");
                 Await.until("lb reports Consul as connected", LIVE, () -> consulConnected(lb),
@@ -76,7 +78,8 @@ class ConsulOutageTest {
             try (DiscoveryLb lb = DiscoveryLb.start("consul-late", null, null, List.of(), conf(consul))) {
                 assertEquals("503", lb.backendFor("web.example", "/"), "lb serves lb.http.bind without Consul");
                 consul.start();
-                consul.register("node1", "127.0.0.1", "web-1", "web", host(a), port(a), "urlprefix-web.example/");
+                consul.register("node1", "127.0.0.1", "web-1", "web", host(a), port(a),
+                        "urlprefix-web.example/");
                 lb.awaitBackend("web.example", "/", LIVE, "a");
             }
         }

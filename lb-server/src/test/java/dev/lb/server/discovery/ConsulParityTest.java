@@ -8,11 +8,8 @@ import dev.lb.discovery.consul.ConsulSnapshot;
 import dev.lb.server.testing.ProxyPair;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,9 +33,11 @@ class ConsulParityTest {
         service(services, "apiv2", 3, "urlprefix-/api/v2");
         service(services, "site", 4, "urlprefix-/");
         service(services, "plain", 5, "production");
-        services.put("down", new ConsulSnapshot.Service("down", List.of("urlprefix-down.example.com/"), List.of()));
+        services.put("down", new ConsulSnapshot.Service("down", List.of("urlprefix-down.example.com/"),
+                List.of()));
         String text = new ConsulServices("127.0.0.1:8500", new InetSocketAddress("127.0.0.1", 65000),
-                Optional.of("service.example")).render(new ConsulSnapshot(1, services, new TreeMap<>())).text().text()
+                Optional.of("service.example")).render(new ConsulSnapshot(1, services,
+                        new TreeMap<>())).text().text()
                 .replace("bind 127.0.0.1:65000", "bind 127.0.0.1:@PORT@");
         for (int i = 0; i < backends.length; i++) {
             // Placeholder servers 127.0.0.1:1..5 become the pair's recording backends.
@@ -49,25 +48,20 @@ class ConsulParityTest {
                 req("other.com", "/api"), req("other.com", "/api/"), req("other.com", "/api/users?id=7"),
                 req("other.com", "/apix"), req("example.com", "/api/users"), req("example.com", "/apix"),
                 req("other.com", "/api/v2/items"), req("x", "/anything"), req("plain.service.example", "/p"),
-                req("PLAIN.service.example:443", "/"), req("down.example.com", "/"), req("down.example.com", "/api/x"));
-        List<String> mismatches = new ArrayList<>();
-        Set<String> distinct = new HashSet<>();
+                req("PLAIN.service.example:443", "/"), req("down.example.com", "/"),
+                req("down.example.com", "/api/x"));
+        ProxyPair.Routing routing;
         try (ProxyPair pair = ProxyPair.start(dir, text)) {
-            for (String[] r : requests) {
-                String raw = "GET " + r[1] + " HTTP/1.1\r\nHost: " + r[0] + "\r\nConnection: close\r\n\r\n";
-                String expected = outcome(pair.viaHaproxy(raw));
-                String actual = outcome(pair.viaLb(raw));
-                distinct.add(expected);
-                if (!expected.equals(actual)) {
-                    mismatches.add(r[0] + r[1] + ": haproxy -> " + expected + ", lb -> " + actual);
-                }
-            }
+            routing = pair.routeGets(requests);
         }
-        assertEquals(List.of(), mismatches, "lb routes the rendered Consul services differently from haproxy");
-        assertTrue(distinct.size() >= 8, "the requests should reach every backend and a 503: " + distinct);
+        assertEquals(List.of(), routing.mismatches(),
+                "lb routes the rendered Consul services differently from haproxy");
+        assertTrue(routing.outcomes().size() >= 8, "the requests should reach every backend and a 503: "
+                + routing.outcomes());
     }
 
-    private static void service(TreeMap<String, ConsulSnapshot.Service> services, String name, int placeholderPort,
+    private static void service(TreeMap<String, ConsulSnapshot.Service> services, String name,
+            int placeholderPort,
             String... tags) {
         services.put(name, new ConsulSnapshot.Service(name, List.of(tags), List.of(new ConsulSnapshot.Instance(
                 name + "-1", "node1", "127.0.0.1", placeholderPort, List.of(tags)))));
@@ -75,17 +69,5 @@ class ConsulParityTest {
 
     private static String[] req(String host, String path) {
         return new String[] {host, path};
-    }
-
-    /** Which backend answered and the path it was asked, or the proxy's own status. */
-    private static String outcome(ProxyPair.Outcome o) {
-        ProxyPair.Answer a = o.answer();
-        if (a.error() != null) {
-            return "error " + a.error();
-        }
-        if (a.status() != 200 || o.forwarded() == null) {
-            return "status " + a.status();
-        }
-        return a.body() + " " + o.forwarded().uri();
     }
 }

@@ -7,16 +7,12 @@ import dev.lb.discovery.testing.ConsulFixture;
 import dev.lb.http.RawHttpClient;
 import dev.lb.server.testing.DiscoveryLb;
 import dev.lb.server.testing.NamedBackends;
-import java.io.IOException;
+import dev.lb.server.testing.Propagation;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -50,26 +46,9 @@ class ConsulPropagationTest {
                     "lb.consul.address = \"" + consul.address() + "\"\n");
                     RawHttpClient client = new RawHttpClient(lb.http())) {
                 lb.awaitBackend("p.example", "/", Duration.ofSeconds(30), "one");
-                List<Long> micros = new ArrayList<>();
-                for (int i = 0; i < changes; i++) {
-                    boolean toTwo = i % 2 == 0;
-                    register(http, consul, toTwo ? p2 : p1);
-                    long returned = System.nanoTime();
-                    String want = toTwo ? "two" : "one";
-                    long deadline = returned + Duration.ofSeconds(10).toNanos();
-                    while (!want.equals(backend(client))) {
-                        if (System.nanoTime() > deadline) {
-                            throw new AssertionError("change " + i + " did not reach routing in 10 s");
-                        }
-                    }
-                    micros.add((System.nanoTime() - returned) / 1000);
-                }
-                Collections.sort(micros);
-                String line = String.format("consul register -> routed: %d services, %d changes, p50 %.1f ms, "
-                        + "p90 %.1f ms, p99 %.1f ms, max %.1f ms", others + 1, changes, at(micros, 0.50),
-                        at(micros, 0.90), at(micros, 0.99), micros.get(micros.size() - 1) / 1000.0);
-                System.out.println(line);
-                Files.writeString(Path.of("target", "consul-propagation.txt"), line + "\n");
+                List<Long> micros = Propagation.measure(changes, client, "p.example",
+                        (i, toTwo) -> register(http, consul, toTwo ? p2 : p1));
+                Propagation.report("consul register", others + 1, micros, "consul-propagation.txt");
                 assertEquals(changes, micros.size());
             }
         }
@@ -82,16 +61,5 @@ class ConsulPropagationTest {
                 + "/v1/agent/service/register")).PUT(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
-    }
-
-    private static String backend(RawHttpClient client) throws IOException {
-        RawHttpClient.Response r = client.get("/", "p.example");
-        String b = r.header("X-Backend");
-        return b != null ? b : String.valueOf(r.status());
-    }
-
-    private static double at(List<Long> sorted, double q) {
-        int i = (int) Math.ceil(q * sorted.size()) - 1;
-        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i))) / 1000.0;
     }
 }

@@ -79,11 +79,13 @@ class ConsulRoutingTest {
     @Test
     void instancesFollowRegistrationAndHealth() {
         assertEquals("503", lb.backendFor("web.example", "/"), "nothing routed before the registration");
-        consul.register("node1", "127.0.0.1", "web-1", "web", host(a), port(a), List.of("urlprefix-web.example/"),
+        consul.register("node1", "127.0.0.1", "web-1", "web", host(a), port(a),
+                List.of("urlprefix-web.example/"),
                 "passing");
         lb.awaitBackend("web.example", "/", LIVE, "a");
         assertEquals("a", lb.backendFor("WEB.example:80", "/x"), "case-insensitive, with :80");
-        consul.register("node2", "127.0.0.1", "web-2", "web", host(b), port(b), List.of("urlprefix-web.example/"),
+        consul.register("node2", "127.0.0.1", "web-2", "web", host(b), port(b),
+                List.of("urlprefix-web.example/"),
                 "passing");
         Set<String> seen = new HashSet<>();
         Await.until("both instances serve", LIVE, () -> {
@@ -119,10 +121,12 @@ class ConsulRoutingTest {
         lb.awaitBackend("any.example", "/api/users", LIVE, "a");
         assertEquals("/users", lb.get("any.example", "/api/users").header("X-Path"), "the prefix is stripped");
         assertEquals("/", lb.get("any.example", "/api").header("X-Path"));
-        consul.register("node1", "127.0.0.1", "api-1", "api", host(a), port(a), List.of("urlprefix-/v2", "urlprefix-/v2/admin"),
+        consul.register("node1", "127.0.0.1", "api-1", "api", host(a), port(a), List.of("urlprefix-/v2",
+                "urlprefix-/v2/admin"),
                 "passing");
         lb.awaitBackend("any.example", "/v2/users", LIVE, "a");
-        assertEquals("/v2/users", lb.get("any.example", "/v2/users").header("X-Path"), "no strip= keeps the path");
+        assertEquals("/v2/users", lb.get("any.example", "/v2/users").header("X-Path"),
+                "no strip= keeps the path");
         assertEquals("503", lb.backendFor("any.example", "/api/users"), "the old tag's route is gone");
         consul.deregister("node1", "api-1");
         lb.awaitBackend("any.example", "/v2/users", LIVE, "503");
@@ -130,7 +134,8 @@ class ConsulRoutingTest {
 
     @Test
     void untaggedServicesAnswerOnTheHostSuffix() {
-        consul.register("node1", "127.0.0.1", "plain-1", "plain", host(b), port(b), List.of("production"), null);
+        consul.register("node1", "127.0.0.1", "plain-1", "plain", host(b), port(b), List.of("production"),
+                null);
         lb.awaitBackend("plain.service.example", "/anything", LIVE, "b");
         assertEquals("503", lb.backendFor("plain.example", "/"));
         consul.deregister("node1", "plain-1");
@@ -140,7 +145,8 @@ class ConsulRoutingTest {
     @Test
     void serviceAddressFallsBackToTheNodeAddress() {
         // registrator without -ip registers no ServiceAddress: the node's address serves.
-        consul.register(host(a), host(a), "node-addr-1", "nodeaddr", "", port(a), List.of("urlprefix-nodeaddr.example/"),
+        consul.register(host(a), host(a), "node-addr-1", "nodeaddr", "", port(a),
+                List.of("urlprefix-nodeaddr.example/"),
                 null);
         lb.awaitBackend("nodeaddr.example", "/", LIVE, "a");
         consul.deregisterNode(host(a));
@@ -180,11 +186,13 @@ class ConsulRoutingTest {
             return byHost.equals(shopNames) && byPath.equals(shopNames);
         }, () -> byHost + " " + byPath);
         assertEquals("/cart", lb.get("other.example", "/shop/cart").header("X-Path"));
-        assertEquals(List.of("docker-host-1:shop_1:8080", "docker-host-1:shop_2:8080", "docker-host-1:shop_3:8080"),
+        assertEquals(List.of("docker-host-1:shop_1:8080", "docker-host-1:shop_2:8080",
+                "docker-host-1:shop_3:8080"),
                 lb.server().table().backends().values().stream().filter(be -> be.name().startsWith("shop"))
                         .findFirst().orElseThrow().servers().stream().map(s -> s.name()).toList());
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + consul.address()
-                + "/v1/agent/service/deregister/docker-host-1:shop_2:8080")).PUT(HttpRequest.BodyPublishers.noBody())
+                + "/v1/agent/service/deregister/docker-host-1:shop_2:8080"))
+                .PUT(HttpRequest.BodyPublishers.noBody())
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
         Await.until("the stopped container leaves", LIVE, () -> lb.server().table().backends().values().stream()
@@ -193,7 +201,8 @@ class ConsulRoutingTest {
 
     @Test
     void kvKeysTuneTheTimeouts() {
-        consul.register("node1", "127.0.0.1", "kv-1", "kv", host(a), port(a), List.of("urlprefix-kv.example/"), null);
+        consul.register("node1", "127.0.0.1", "kv-1", "kv", host(a), port(a), List.of("urlprefix-kv.example/"),
+                null);
         lb.awaitBackend("kv.example", "/", LIVE, "a");
         consul.kvPut("service/haproxy/timeouts/server", "2500");
         Await.until("timeout server from service/haproxy/timeouts/server", LIVE,
@@ -230,7 +239,8 @@ class ConsulRoutingTest {
         assertTrue(routes.contains("\"consul " + consul.address()), routes);
         String metrics = new String(DiscoveryLb.get(admin, "lb", "/metrics").body(), StandardCharsets.UTF_8);
         assertTrue(metrics.contains("lb_source_connected{source=\"consul\"} 1"), metrics);
-        assertNotNull(lb.server().table().frontends().stream().filter(f -> f.name().equals("http-in")).findFirst()
+        assertNotNull(lb.server().table().frontends().stream().filter(f -> f.name().equals("http-in"))
+                .findFirst()
                 .orElse(null));
     }
 }

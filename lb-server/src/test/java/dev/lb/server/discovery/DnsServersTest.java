@@ -64,7 +64,8 @@ class DnsServersTest {
                     port));
             try (DiscoveryLb lb = DiscoveryLb.start("dnsfile", null, null, List.of(cfg), "")) {
                 InetSocketAddress fe = new InetSocketAddress("127.0.0.1", front);
-                Await.until("api.internal's server answers", LIVE, () -> "api-51".equals(DiscoveryLb.backendAt(fe, "x", "/")));
+                Await.until("api.internal's server answers", LIVE,
+                        () -> "api-51".equals(DiscoveryLb.backendAt(fe, "x", "/")));
                 Set<String> web = new HashSet<>();
                 Await.until("both SRV targets serve", LIVE, () -> {
                     web.add(DiscoveryLb.backendAt(fe, "x", "/web"));

@@ -7,12 +7,9 @@ import dev.lb.discovery.testing.EtcdProcess;
 import dev.lb.http.RawHttpClient;
 import dev.lb.server.testing.DiscoveryLb;
 import dev.lb.server.testing.NamedBackends;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.lb.server.testing.Propagation;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -46,26 +43,9 @@ class EtcdPropagationTest {
             try (DiscoveryLb lb = DiscoveryLb.start("prop", ETCD.endpoint(), null, List.of(), "");
                     RawHttpClient client = new RawHttpClient(lb.http())) {
                 lb.awaitBackend("p.example", "/", Duration.ofSeconds(10), "one");
-                List<Long> micros = new ArrayList<>();
-                for (int i = 0; i < changes; i++) {
-                    boolean toTwo = i % 2 == 0;
-                    ETCD.etcdctl("put", prefix + "port", String.valueOf(toTwo ? p2 : p1));
-                    long returned = System.nanoTime();
-                    String want = toTwo ? "two" : "one";
-                    long deadline = returned + Duration.ofSeconds(10).toNanos();
-                    while (!want.equals(backend(client))) {
-                        if (System.nanoTime() > deadline) {
-                            throw new AssertionError("change " + i + " did not reach routing in 10 s");
-                        }
-                    }
-                    micros.add((System.nanoTime() - returned) / 1000);
-                }
-                Collections.sort(micros);
-                String line = String.format("etcdctl put -> routed: %d services, %d changes, p50 %.1f ms, "
-                        + "p90 %.1f ms, p99 %.1f ms, max %.1f ms", others + 1, changes, at(micros, 0.50),
-                        at(micros, 0.90), at(micros, 0.99), micros.get(micros.size() - 1) / 1000.0);
-                System.out.println(line);
-                Files.writeString(Path.of("target", "etcd-propagation.txt"), line + "\n");
+                List<Long> micros = Propagation.measure(changes, client, "p.example",
+                        (i, toTwo) -> ETCD.etcdctl("put", prefix + "port", String.valueOf(toTwo ? p2 : p1)));
+                Propagation.report("etcdctl put", others + 1, micros, "etcd-propagation.txt");
                 assertEquals(changes, micros.size());
             }
         }
@@ -97,16 +77,5 @@ class EtcdPropagationTest {
     private static java.util.concurrent.CompletableFuture<?> put(io.etcd.jetcd.Client c, String k, String v) {
         return c.getKVClient().put(io.etcd.jetcd.ByteSequence.from(k, java.nio.charset.StandardCharsets.UTF_8),
                 io.etcd.jetcd.ByteSequence.from(v, java.nio.charset.StandardCharsets.UTF_8));
-    }
-
-    private static String backend(RawHttpClient client) throws IOException {
-        RawHttpClient.Response r = client.get("/", "p.example");
-        String b = r.header("X-Backend");
-        return b != null ? b : String.valueOf(r.status());
-    }
-
-    private static double at(List<Long> sorted, double q) {
-        int i = (int) Math.ceil(q * sorted.size()) - 1;
-        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i))) / 1000.0;
     }
 }

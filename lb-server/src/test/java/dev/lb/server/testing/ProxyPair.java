@@ -155,6 +155,45 @@ public final class ProxyPair implements AutoCloseable {
         return exchange(lbAddress, raw, false);
     }
 
+    /**
+     * What GETs for each {@code {host, path}} came to through both proxies.
+     *
+     * @param mismatches one line per request answered differently
+     * @param outcomes every distinct outcome seen (through HAProxy), to check the requests cover the table
+     */
+    public record Routing(List<String> mismatches, Set<String> outcomes) {
+    }
+
+    /**
+     * Sends each {@code {host, path}} GET to both proxies and compares which backend answered and
+     * the URI it was asked, or the proxy's own status.
+     */
+    public Routing routeGets(List<String[]> hostAndPath) {
+        List<String> mismatches = new java.util.ArrayList<>();
+        Set<String> outcomes = new java.util.HashSet<>();
+        for (String[] r : hostAndPath) {
+            String raw = "GET " + r[1] + " HTTP/1.1\r\nHost: " + r[0] + "\r\nConnection: close\r\n\r\n";
+            String expected = routed(viaHaproxy(raw));
+            String actual = routed(viaLb(raw));
+            outcomes.add(expected);
+            if (!expected.equals(actual)) {
+                mismatches.add(r[0] + r[1] + ": haproxy -> " + expected + ", lb -> " + actual);
+            }
+        }
+        return new Routing(mismatches, outcomes);
+    }
+
+    private static String routed(Outcome o) {
+        Answer a = o.answer();
+        if (a.error() != null) {
+            return "error " + a.error();
+        }
+        if (a.status() != 200 || o.forwarded() == null) {
+            return "status " + a.status();
+        }
+        return a.body() + " " + o.forwarded().uri();
+    }
+
     public String haproxyLog() {
         return haproxy.log();
     }
