@@ -25,10 +25,6 @@ final class LegacyRequestDirective {
     private static final Set<String> ANY_METHOD = Set.of("[^ ]*", "[^ ]+", "[^ :]*", "[^ :]+", "\\S*", "\\S+",
             "[^\\s]*", "[^\\s]+", "[A-Z]*", "[A-Z]+", "[a-zA-Z]+", "[A-Za-z]+", "[^ \\t]*");
 
-    /**
-     * {@code ^(METHOD)\ REST} or {@code ^(METHOD\ LITERAL)REST}: a rewrite of the request line
-     * whose first group carries the method (and maybe the start of the URI) unchanged.
-     */
     /** A literal URI prefix: no regex meta characters. */
     private static final Pattern LITERAL = Pattern.compile("[A-Za-z0-9/_.~-]*");
     /** {@code ^Name:} with an optional {@code .*}: a whole-header match that del-header can do. */
