@@ -1,5 +1,6 @@
 package dev.lb.tcp;
 
+import dev.lb.http.EpollRegistration;
 import dev.lb.http.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;

@@ -1,6 +1,7 @@
 package dev.lb.tcp;
 
 import dev.lb.core.table.TableRef;
+import dev.lb.http.EpollRegistration;
 import dev.lb.http.Transport;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;

@@ -1,5 +1,6 @@
 package dev.lb.admin.runtime;
 
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -22,6 +23,8 @@ final class RuntimeHandler extends SimpleChannelInboundHandler<String> {
     // Read and written only in the chain of commands, which runs one at a time.
     private volatile boolean prompt;
     private volatile boolean closing;
+    /** The last answer's write: a close must wait for it, or the rest of a long answer is dropped. */
+    private volatile ChannelFuture lastWrite;
 
     RuntimeHandler(RuntimeCommands commands, Executor blocking) {
         this.commands = commands;
@@ -61,19 +64,28 @@ final class RuntimeHandler extends SimpleChannelInboundHandler<String> {
             // (cli.c, CLI_ST_PROMPT): what hatop waits for and socat scripts see.
             out.append(prompt ? "\n> " : "\n");
         }
+        ChannelFuture written = ctx.writeAndFlush(out.toString());
+        lastWrite = written;
         if (quit || !prompt) {
             closing = true;
-            ctx.writeAndFlush(out.toString()).addListener(ChannelFutureListener.CLOSE);
-        } else {
-            ctx.writeAndFlush(out.toString());
+            written.addListener(ChannelFutureListener.CLOSE);
         }
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
-            // The client sent all it will: answer what is queued, then close.
-            tail = tail.thenRun(() -> ctx.channel().eventLoop().execute(ctx::close));
+            // The client sent all it will (socat after its command): answer what is queued, and
+            // close once the last answer is written. Closing at once would drop what the socket
+            // had not taken yet: a 'show stat' of a large table came back cut at a few hundred KB.
+            tail = tail.thenRun(() -> {
+                ChannelFuture w = lastWrite;
+                if (w == null) {
+                    ctx.close();
+                } else {
+                    w.addListener(ChannelFutureListener.CLOSE);
+                }
+            });
         }
         ctx.fireUserEventTriggered(evt);
     }

@@ -1,5 +1,6 @@
 package dev.lb.admin.runtime;
 
+import dev.lb.http.EpollRegistration;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -100,6 +101,8 @@ public final class RuntimeServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        // After socat's FIN, a long answer must not be cut: see EpollRegistration.
+                        EpollRegistration.keep(ch);
                         ch.pipeline().addLast(new LineBasedFrameDecoder(64 * 1024),
                                 new StringDecoder(StandardCharsets.UTF_8),
                                 new StringEncoder(StandardCharsets.UTF_8),

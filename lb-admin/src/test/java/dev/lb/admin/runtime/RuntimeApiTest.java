@@ -127,6 +127,38 @@ class RuntimeApiTest {
         assertTrue(out.contains("show servers state"), out);
     }
 
+    /**
+     * A client that sends its command, shuts its sending side (as socat does) and reads slower
+     * than lb writes gets the whole answer of a large table. It came back cut at a few hundred KB:
+     * the close on the client's FIN did not wait for the write, and Netty's epoll transport
+     * dropped the half-closed socket from epoll (see EpollRegistration).
+     */
+    @Test
+    void aLongAnswerReachesASlowHalfClosedReaderWhole() throws Exception {
+        StringBuilder cfg = new StringBuilder(CFG);
+        for (int i = 0; i < 4000; i++) {
+            cfg.append("backend b").append(i)
+                    .append("\n  server s1 127.0.0.1:9001\n  server s2 127.0.0.1:9002\n");
+        }
+        fx.publish(cfg.toString());
+        String expected = new RuntimeCommands(fx.tables, AdminFixture.STATS, fx, "1.2.3")
+                .execute("show servers state");
+        assertTrue(expected.length() > 500_000, "an answer far beyond a socket buffer: " + expected.length());
+        try (var ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            ch.connect(java.net.UnixDomainSocketAddress.of(socket));
+            ch.write(java.nio.ByteBuffer.wrap("show servers state\n".getBytes(StandardCharsets.US_ASCII)));
+            ch.shutdownOutput();
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(4096);
+            while (ch.read(buf.clear()) >= 0) {
+                got.write(buf.array(), 0, buf.position());
+                Thread.sleep(1); // a slow reader: the behaviour under test, not a wait
+            }
+            assertEquals(expected + "\n", got.toString(StandardCharsets.UTF_8),
+                    "the whole answer and the empty line");
+        }
+    }
+
     @Test
     void severalCommandsOnOneLineAndPromptMode() throws Exception {
         assertEquals("2 (initial 2)\n\n1 (initial 1)\n", socat("get weight app/s1; get weight app/s2"));

@@ -1,4 +1,4 @@
-package dev.lb.tcp;
+package dev.lb.http;
 
 import io.netty.channel.Channel;
 import io.netty.channel.epoll.AbstractEpollStreamChannel;
@@ -17,11 +17,12 @@ import java.lang.reflect.Method;
  * to be written to it; the next write that fills its socket buffer asks for EPOLLOUT, fails,
  * and Netty shuts the output down: the peer got a FIN in the middle of the stream, the rest
  * was dropped (the lost tail of TcpRelayTest's two-way transfer on busy machines, where the
- * client reads slower than the echo comes back). Asking for EPOLLERR as well, which epoll
+ * client reads slower than the echo comes back; and a runtime API answer longer than the socket
+ * buffer, after socat's FIN). Asking for EPOLLERR as well, which epoll
  * reports whether asked or not, keeps the interest set non-empty at no cost. Remove this class
  * once {@code HalfClosedEpollWriteTest#nettyStillDropsTheRegistration} fails.
  */
-final class EpollRegistration {
+public final class EpollRegistration {
 
     private static final System.Logger LOG = System.getLogger(EpollRegistration.class.getName());
     /** {@code AbstractEpollChannel.setFlag(int)}, protected; null when this Netty has no such method. */
@@ -34,7 +35,7 @@ final class EpollRegistration {
      * Adds EPOLLERR to {@code ch}'s interest set; free (no system call) before registration.
      * Does nothing for channels of other transports.
      */
-    static void keep(Channel ch) {
+    public static void keep(Channel ch) {
         if (SET_FLAG != null && ch instanceof AbstractEpollStreamChannel epoll) {
             try {
                 SET_FLAG.invokeExact(epoll, Native.EPOLLERR);
