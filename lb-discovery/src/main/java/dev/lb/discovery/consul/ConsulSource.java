@@ -708,7 +708,7 @@ public final class ConsulSource implements AutoCloseable {
     }
 
     /** Whether {@code t} can be sent as a header value: visible ASCII only (Consul's are UUIDs). */
-    static boolean validToken(String t) {
+    public static boolean validToken(String t) {
         return !t.isEmpty() && t.chars().allMatch(c -> c > 0x20 && c < 0x7f);
     }
 
