@@ -209,10 +209,11 @@ public final class LbServer implements AutoCloseable {
             etcd.start();
         }
         if (consulPart != null) {
-            consul = new ConsulSource(config.consulAddress().get(), config.consulTag(), snapshot -> {
-                consulPart.update(snapshot);
-                changed("Consul index " + snapshot.index());
-            });
+            consul = new ConsulSource(config.consulAddress().get(), config.consulTag(), config.consulToken(),
+                    snapshot -> {
+                        consulPart.update(snapshot);
+                        changed("Consul index " + snapshot.index());
+                    });
             consul.start();
         }
         stats = new LiveStats(tables);

@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigValue;
 import java.io.File;
 import dev.lb.core.dns.Nameserver;
 import dev.lb.discovery.consul.ConsulAddress;
+import dev.lb.discovery.consul.ConsulSource;
 import dev.lb.discovery.etcd.EtcdEndpoints;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -37,6 +38,7 @@ public record ProcessConfig(
         Optional<String> consulAddress,
         Optional<String> consulTag,
         Optional<String> consulHostSuffix,
+        Optional<String> consulToken,
         List<String> dnsServers,
         Duration dnsHoldValid,
         Duration drainTimeout,
@@ -52,21 +54,33 @@ public record ProcessConfig(
     public ProcessConfig withFiles(List<Path> newFiles) {
         return new ProcessConfig(id, List.copyOf(newFiles), httpBind, httpsBind, adminBind, adminSocket,
                 adminAuth, adminRuntimeBind, etcdEndpoints, consulAddress, consulTag, consulHostSuffix,
-                dnsServers, dnsHoldValid, drainTimeout, threads, tcpSplice);
+                consulToken, dnsServers, dnsHoldValid, drainTimeout, threads, tcpSplice);
     }
 
     /** The same configuration with another drain timeout. */
     public ProcessConfig withDrainTimeout(Duration timeout) {
         return new ProcessConfig(id, files, httpBind, httpsBind, adminBind, adminSocket, adminAuth,
-                adminRuntimeBind, etcdEndpoints, consulAddress, consulTag, consulHostSuffix, dnsServers,
-                dnsHoldValid, timeout, threads, tcpSplice);
+                adminRuntimeBind, etcdEndpoints, consulAddress, consulTag, consulHostSuffix, consulToken,
+                dnsServers, dnsHoldValid, timeout, threads, tcpSplice);
     }
 
     /** The same configuration with the admin plane on {@code bind} and the runtime API at {@code socket}. */
     public ProcessConfig withAdmin(InetSocketAddress bind, Path socket) {
         return new ProcessConfig(id, files, httpBind, httpsBind, bind, socket, adminAuth, adminRuntimeBind,
-                etcdEndpoints, consulAddress, consulTag, consulHostSuffix, dnsServers, dnsHoldValid,
-                drainTimeout, threads, tcpSplice);
+                etcdEndpoints, consulAddress, consulTag, consulHostSuffix, consulToken, dnsServers,
+                dnsHoldValid, drainTimeout, threads, tcpSplice);
+    }
+
+    /** As the record would print it, but without the Consul ACL token, a secret. */
+    @Override
+    public String toString() {
+        return "ProcessConfig[id=" + id + ", files=" + files + ", httpBind=" + httpBind + ", httpsBind="
+                + httpsBind + ", adminBind=" + adminBind + ", adminSocket=" + adminSocket + ", adminAuth="
+                + adminAuth + ", adminRuntimeBind=" + adminRuntimeBind + ", etcdEndpoints=" + etcdEndpoints
+                + ", consulAddress=" + consulAddress + ", consulTag=" + consulTag + ", consulHostSuffix="
+                + consulHostSuffix + ", consulToken=" + consulToken.map(t -> "<set>").orElse("<none>")
+                + ", dnsServers=" + dnsServers + ", dnsHoldValid=" + dnsHoldValid + ", drainTimeout="
+                + drainTimeout + ", threads=" + threads + ", tcpSplice=" + tcpSplice + "]";
     }
 
     /** Whether a discovery source is configured: then no {@code -f} means no file, not the example. */
@@ -121,6 +135,7 @@ public record ProcessConfig(
         m.put("CONSUL_HTTP_ADDR", "lb.consul.address");
         m.put("LB_CONSUL_TAG", "lb.consul.tag");
         m.put("HAPROXY_DOMAIN", "lb.consul.host-suffix");
+        m.put("CONSUL_HTTP_TOKEN", "lb.consul.token"); // as Consul's CLI, consul-template, registrator
         m.put("DNS_SERVERS", "lb.dns.servers");
         m.put("LB_THREADS", "lb.threads");
         m.put("LB_TCP_SPLICE", "lb.tcp.splice");
@@ -237,6 +252,7 @@ public record ProcessConfig(
                     consul,
                     optional("lb.consul.tag"),
                     optional("lb.consul.host-suffix"),
+                    token("lb.consul.token"),
                     dnsServers("lb.dns.servers"),
                     duration("lb.dns.hold-valid"),
                     duration("lb.drain-timeout"),
@@ -306,6 +322,15 @@ public record ProcessConfig(
                 v.ifPresent(ConsulAddress::parse);
             } catch (IllegalArgumentException e) {
                 throw bad(key, e.getMessage());
+            }
+            return v;
+        }
+
+        /** A secret: checked, never echoed in an error. */
+        private Optional<String> token(String key) throws Invalid {
+            Optional<String> v = optional(key);
+            if (v.isPresent() && !ConsulSource.validToken(v.get())) {
+                throw bad(key, "must be printable ASCII without spaces (a Consul ACL token's SecretID)");
             }
             return v;
         }

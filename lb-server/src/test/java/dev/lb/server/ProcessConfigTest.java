@@ -111,6 +111,31 @@ class ProcessConfigTest {
     }
 
     @Test
+    void consulTokenComesFromTheFileOrConsulHttpTokenAndStaysSecret() throws Exception {
+        assertEquals(Optional.empty(), ProcessConfig.load(Optional.empty(), Map.of()).consulToken(),
+                "no token by default");
+        Path conf = write("lb { consul.address = \"127.0.0.1:8500\"\n consul.token = \"from-file-1b2c\" }");
+        assertEquals(Optional.of("from-file-1b2c"),
+                ProcessConfig.load(Optional.of(conf), Map.of()).consulToken());
+        ProcessConfig c = ProcessConfig.load(Optional.of(conf),
+                Map.of("CONSUL_HTTP_TOKEN", " b1946ac9-2d05-4b6e-a6f0-1c5d6c8a8e07\n"));
+        assertEquals(Optional.of("b1946ac9-2d05-4b6e-a6f0-1c5d6c8a8e07"), c.consulToken(), "the env wins");
+        Path other = Path.of("other.cfg");
+        for (ProcessConfig copy : List.of(c, c.withFiles(List.of(other)),
+                c.withAdmin(new InetSocketAddress("127.0.0.1", 0), Path.of("a.sock")),
+                c.withDrainTimeout(Duration.ZERO))) {
+            assertEquals(c.consulToken(), copy.consulToken(), "the copies keep the token");
+            assertFalse(copy.toString().contains("b1946ac9"), copy.toString());
+            assertTrue(copy.toString().contains("consulToken=<set>"), copy.toString());
+        }
+        ProcessConfig.Invalid bad = assertThrows(ProcessConfig.Invalid.class, () -> ProcessConfig.load(
+                Optional.empty(), Map.of("CONSUL_HTTP_TOKEN", "secret part2")));
+        assertTrue(bad.getMessage().startsWith("environment variable CONSUL_HTTP_TOKEN: lb.consul.token: "),
+                bad.getMessage());
+        assertFalse(bad.getMessage().contains("secret"), "not echoed: " + bad.getMessage());
+    }
+
+    @Test
     void confdSpellingOfTheIdIsAccepted() throws Exception {
         assertEquals("lb-7", ProcessConfig.load(Optional.empty(), Map.of("HAPROXY-ID", "lb-7")).id());
     }

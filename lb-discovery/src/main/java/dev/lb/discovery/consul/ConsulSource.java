@@ -37,10 +37,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.apache.http.Header;
 import org.apache.http.client.config.RequestConfig;
 import org.apache.http.impl.client.CloseableHttpClient;
 import org.apache.http.impl.client.HttpClientBuilder;
 import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
+import org.apache.http.message.BasicHeader;
 
 /**
  * The Consul source: watches the catalog's service list, the passing instances of each selected
@@ -82,6 +84,8 @@ public final class ConsulSource implements AutoCloseable {
     /** The KV folder the seed templates read tuning keys from. */
     public static final String KV_PREFIX = "service/haproxy/";
     private static final System.Logger LOG = System.getLogger("lb.consul");
+    /** Consul's preferred way to pass an ACL token (the {@code ?token=} parameter is deprecated). */
+    static final String TOKEN_HEADER = "X-Consul-Token";
     static final long FIRST_RETRY_MILLIS = 100;
     static final long MAX_RETRY_MILLIS = 5_000;
     /**
@@ -108,6 +112,8 @@ public final class ConsulSource implements AutoCloseable {
 
     private final ConsulAddress address;
     private final Optional<String> tag;
+    /** The ACL token, sent as {@code X-Consul-Token} on every request; a secret, never logged. */
+    private final Optional<String> token;
     private final Consumer<ConsulSnapshot> onChange;
     private final String name;
     private final int maxServiceWatches;
@@ -158,15 +164,38 @@ public final class ConsulSource implements AutoCloseable {
      * @throws IllegalArgumentException when the address is not valid
      */
     public ConsulSource(String address, Optional<String> tag, Consumer<ConsulSnapshot> onChange) {
-        this(address, tag, onChange, MAX_SERVICE_WATCHES);
+        this(address, tag, Optional.empty(), onChange, MAX_SERVICE_WATCHES);
+    }
+
+    /**
+     * Like {@link #ConsulSource(String, Optional, Consumer)}, sending the ACL {@code token} (as
+     * {@code CONSUL_HTTP_TOKEN} gives it to Consul's CLI; empty: none) in the {@code X-Consul-Token}
+     * header of every request, so that it never appears in a URL, an error or the log.
+     *
+     * @throws IllegalArgumentException when the address is not valid, or the token cannot be a header value
+     */
+    public ConsulSource(String address, Optional<String> tag, Optional<String> token,
+            Consumer<ConsulSnapshot> onChange) {
+        this(address, tag, token, onChange, MAX_SERVICE_WATCHES);
     }
 
     /** With another threshold between one query per service and watching the tables (tests). */
     ConsulSource(String address, Optional<String> tag, Consumer<ConsulSnapshot> onChange,
             int maxServiceWatches) {
+        this(address, tag, Optional.empty(), onChange, maxServiceWatches);
+    }
+
+    /** With a token and another threshold (tests). */
+    ConsulSource(String address, Optional<String> tag, Optional<String> token,
+            Consumer<ConsulSnapshot> onChange, int maxServiceWatches) {
         this.maxServiceWatches = maxServiceWatches;
         this.address = ConsulAddress.parse(address);
         this.tag = tag.filter(t -> !t.isBlank());
+        this.token = token.map(String::strip).filter(t -> !t.isEmpty());
+        if (this.token.isPresent() && !validToken(this.token.get())) {
+            // Not echoed: the value is a secret.
+            throw new IllegalArgumentException("the Consul ACL token must be printable ASCII without spaces");
+        }
         this.onChange = onChange;
         this.name = "consul " + this.address + this.tag.map(t -> " tag " + t).orElse("");
         this.state = new SourceState(name, false, 0, null, null);
@@ -287,7 +316,13 @@ public final class ConsulSource implements AutoCloseable {
                 .setConnectionRequestTimeout(CONNECT_TIMEOUT_MILLIS)
                 .setSocketTimeout(READ_TIMEOUT_MILLIS)
                 .build();
+        // The token as a default header rather than consul-api's per-request token setters: some of
+        // those (KV, health state) put it in the URL as ?token=, which Consul deprecates and which
+        // would show in any logged URL.
+        List<Header> headers = token.<List<Header>>map(t -> List.of(new BasicHeader(TOKEN_HEADER, t)))
+                .orElse(List.of());
         return HttpClientBuilder.create()
+                .setDefaultHeaders(headers)
                 .setConnectionManager(connections)
                 .setDefaultRequestConfig(timeouts)
                 .disableAutomaticRetries() // our own backoff decides when to ask again
@@ -610,6 +645,9 @@ public final class ConsulSource implements AutoCloseable {
         endSession();
         failures++;
         String message = what + ": " + describe(error);
+        if (token.isPresent()) {
+            message = message.replace(token.get(), "<token>"); // should an answer ever echo it
+        }
         long delay = backoff(failures);
         ConsulSnapshot last = snapshot;
         state = new SourceState(name, false, last == null ? 0 : last.index(), message, state.lastChange());
@@ -669,10 +707,27 @@ public final class ConsulSource implements AutoCloseable {
         return d / 2 + ThreadLocalRandom.current().nextLong(d / 2 + 1);
     }
 
-    private static String describe(Exception e) {
+    /** Whether {@code t} can be sent as a header value: visible ASCII only (Consul's are UUIDs). */
+    public static boolean validToken(String t) {
+        return !t.isEmpty() && t.chars().allMatch(c -> c > 0x20 && c < 0x7f);
+    }
+
+    private String describe(Exception e) {
         if (e instanceof OperationException o) {
             String content = o.getStatusContent() == null ? "" : o.getStatusContent().strip();
-            return "HTTP " + o.getStatusCode() + (content.isEmpty() ? "" : ": " + content);
+            if (content.length() > 200) {
+                content = content.substring(0, 200) + "...";
+            }
+            String hint = "";
+            if (o.getStatusCode() == 403) {
+                // ACLs on (default deny): say what to set rather than leave "Permission denied" alone.
+                hint = token.isEmpty()
+                        ? " (no ACL token is set: set lb.consul.token / CONSUL_HTTP_TOKEN to a token allowed"
+                                + " to read the catalog, health and " + KV_PREFIX + " KV)"
+                        : " (is the token in lb.consul.token / CONSUL_HTTP_TOKEN valid and allowed to read"
+                                + " the catalog, health and " + KV_PREFIX + " KV?)";
+            }
+            return "HTTP " + o.getStatusCode() + (content.isEmpty() ? "" : ": " + content) + hint;
         }
         Throwable t = e instanceof TransportException && e.getCause() != null ? e.getCause() : e;
         StringBuilder b = new StringBuilder(String.valueOf(t.getMessage() == null ? t : t.getMessage()));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lb.core.testing.Await;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
@@ -334,6 +336,86 @@ class ConsulSourceTest {
         Await.until("connected", TIMEOUT, () -> source.state().connected());
         assertNull(source.state().lastError());
         assertTrue(emitted.stream().noneMatch(snap -> snap.services().isEmpty()), "never an empty table");
+    }
+
+    @Test
+    void aclTokenTravelsInTheHeaderOfEveryRequestBothWays() {
+        consul.requireToken("acl-7c1f-token");
+        consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080, "urlprefix-/web");
+        consul.kvPut("service/haproxy/maxconn", "64");
+        for (int threshold : new int[] {ConsulSource.MAX_SERVICE_WATCHES, 0}) { // per service, then tables
+            source = new ConsulSource(consul.address(), Optional.empty(), Optional.of(" acl-7c1f-token "),
+                    emitted::add, threshold);
+            source.start();
+            await("the first snapshot", snap -> ids(snap, "web").equals(List.of("web-1")));
+            consul.register("node-b", "127.0.0.3", "web-2", "web", "", 8081, "urlprefix-/web");
+            ConsulSnapshot s = await("web-2", snap -> ids(snap, "web").size() == 2);
+            assertEquals(Map.of("maxconn", "64"), s.kv());
+            assertNull(source.state().lastError());
+            source.close();
+            consul.deregister("node-b", "web-2");
+        }
+        assertTrue(consul.requests("/v1/health/state/any") > 0, "the tables way was taken too");
+        Map<String, Long> how = consul.tokenRequests();
+        assertEquals(Set.of("header"), how.keySet(), how.toString());
+        assertTrue(consul.requestLog().stream().noneMatch(r -> r.contains("acl-7c1f")),
+                "never in a URL: " + consul.requestLog());
+    }
+
+    @Test
+    void noTokenAgainstAclsIs403WithAHintAndNoSnapshot() {
+        consul.requireToken("acl-7c1f-token");
+        consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080);
+        source = new ConsulSource(consul.address(), Optional.empty(), emitted::add);
+        source.start();
+        Await.until("a few attempts, backing off", TIMEOUT, () -> source.sessions() >= 3,
+                () -> source.state().toString());
+        SourceState st = source.state();
+        assertFalse(st.connected());
+        assertTrue(st.lastError().contains("HTTP 403: Permission denied (no ACL token is set: set "
+                + "lb.consul.token / CONSUL_HTTP_TOKEN"), st.lastError());
+        assertNull(source.snapshot());
+        assertTrue(emitted.isEmpty(), "no snapshot from a denied read");
+
+        consul.requireToken(null); // the operator relaxed the policy: the source reads at its next attempt
+        await("read once allowed", snap -> ids(snap, "web").equals(List.of("web-1")));
+        Await.until("connected", TIMEOUT, () -> source.state().connected());
+        assertNull(source.state().lastError());
+    }
+
+    @Test
+    void aRevokedTokenKeepsTheLastSnapshotAndSaysWhy() {
+        consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080);
+        source = new ConsulSource(consul.address(), Optional.empty(), Optional.of("old-9d2e-token"),
+                emitted::add);
+        source.start();
+        ConsulSnapshot last = await("the first snapshot", snap -> snap.services().containsKey("web"));
+        int count = emitted.size();
+
+        consul.requireToken("new-5a3b-token"); // the token was revoked (Consul: "ACL not found")
+        consul.register("node-b", "127.0.0.3", "web-2", "web", "", 8081); // wakes the parked queries
+        Await.until("denied", TIMEOUT, () -> source.state().lastError() != null,
+                () -> source.state().toString());
+        Await.until("a few attempts, backing off", TIMEOUT, () -> source.sessions() >= 3);
+        String error = source.state().lastError();
+        assertTrue(error.contains("HTTP 403: ACL not found (is the token in lb.consul.token / "
+                + "CONSUL_HTTP_TOKEN valid and allowed to read the catalog, health and service/haproxy/ KV?)"),
+                error);
+        assertFalse(error.contains("9d2e") || source.state().toString().contains("9d2e"),
+                "the token is secret");
+        assertSame(last, source.snapshot(), "the last snapshot is kept");
+        assertEquals(count, emitted.size());
+        assertFalse(source.state().connected());
+    }
+
+    @Test
+    void aTokenThatCannotBeAHeaderIsRefusedWithoutEchoingIt() {
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> new ConsulSource(consul.address(), Optional.empty(),
+                        Optional.of("abc\r\nX-Evil: 1"), emitted::add));
+        assertFalse(e.getMessage().contains("Evil"), e.getMessage());
+        assertTrue(ConsulSource.validToken("b1946ac9-2d05-4b6e-a6f0-1c5d6c8a8e07"));
+        assertFalse(ConsulSource.validToken("a b"));
     }
 
     @Test

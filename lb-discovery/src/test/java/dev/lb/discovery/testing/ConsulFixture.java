@@ -63,11 +63,20 @@ import java.util.regex.Pattern;
  * under the prefix or the index of the last delete under it (Consul's tombstones; the fixture
  * never reaps them), the whole KV table's index when neither exists. New checks without a status
  * start critical, as in Consul. Like a real catalog it lists the {@code consul} service itself
- * (node {@value #SERVER_NODE}). Not implemented: datacenters, ACL tokens, sessions and locks,
+ * (node {@value #SERVER_NODE}). Not implemented: datacenters, ACL policies (see below), sessions and locks,
  * consistency modes, filters ({@code filter=}), agent checks that run (TTL/HTTP/script: a test
  * sets statuses with {@link #setCheck}), prepared queries, events, {@code X-Consul-Effective-*}.
  * The JDK server writes header names as {@code X-consul-index} (HTTP header names are
  * case-insensitive; clients that compare them exactly would notice).
+ *
+ * <p>ACLs, when {@link #requireToken} is set (off by default): one token with every right, as
+ * with {@code acl.default_policy = "deny"} and a management token. It is taken, as Consul's
+ * {@code parseToken} takes it, from {@code ?token=}, else the {@code X-Consul-Token} header, else
+ * {@code Authorization: Bearer <token>}. Any request without it is answered {@code 403} with
+ * Consul's body: {@code Permission denied} when no token came (the anonymous token has no rights;
+ * Consul 1.13+ appends which right was lacking), {@code ACL not found} when another token came
+ * (Consul's answer for a token it does not know). {@link #tokenRequests()} counts how requests
+ * carried a token, so a test can check it never travelled in the URL.
  *
  * <p>{@link #stop()} behaves like the Consul process dying: the listening socket and every
  * connection, parked blocking queries included, are closed; {@link #start()} listens again on the
@@ -128,6 +137,10 @@ public final class ConsulFixture implements AutoCloseable {
     /** Consul's http_max_conns_per_client; 0 = no limit (no relay in front of the server). */
     private int maxConnections;
     private ConnectionLimit limit;
+    /** With ACLs on, the one token allowed everything; null = ACLs off. */
+    private volatile String requiredToken;
+    /** How requests carried a token: "query", "header", "bearer"; and "denied" answers. */
+    private final Map<String, AtomicLong> tokenRequests = new ConcurrentHashMap<>();
 
     public ConsulFixture() {
         addBuiltins();
@@ -257,6 +270,28 @@ public final class ConsulFixture implements AutoCloseable {
     /** With {@link #maxConnections}: how many connections were refused for being over the limit. */
     public synchronized long refusedConnections() {
         return limit == null ? 0 : limit.refused();
+    }
+
+    /**
+     * Turns ACL enforcement on with {@code token} as the only valid token (null: off again); takes
+     * effect for the next request, parked queries are not disturbed. See the class comment.
+     */
+    public ConsulFixture requireToken(String token) {
+        if (token != null && token.isEmpty()) {
+            throw new IllegalArgumentException("an empty token is no token: pass null to turn ACLs off");
+        }
+        requiredToken = token;
+        return this;
+    }
+
+    /**
+     * How many requests carried a token in each way ({@code query}, {@code header}, {@code bearer})
+     * and how many were denied ({@code denied}), whatever the token.
+     */
+    public Map<String, Long> tokenRequests() {
+        Map<String, Long> out = new TreeMap<>();
+        tokenRequests.forEach((k, v) -> out.put(k, v.get()));
+        return out;
     }
 
     /** {@code 127.0.0.1:port}, as Consul's CLI takes it in CONSUL_HTTP_ADDR. */
@@ -494,7 +529,10 @@ public final class ConsulFixture implements AutoCloseable {
             byte[] body = ex.getRequestBody().readAllBytes();
             Answer a;
             try {
-                a = route(method, decode(path), q, body);
+                a = denied(ex, q);
+                if (a == null) {
+                    a = route(method, decode(path), q, body);
+                }
             } catch (IllegalArgumentException e) {
                 a = new Answer(400, "text/plain", e.getMessage(), 0);
             }
@@ -517,6 +555,35 @@ public final class ConsulFixture implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             // the client went away or the fixture was stopped: nothing to answer
         }
+    }
+
+    /** With ACLs on: a 403 as Consul answers it unless the request carries the token; else null. */
+    private Answer denied(HttpExchange ex, Map<String, List<String>> q) {
+        String given = null;
+        String how = null;
+        if (q.containsKey("token") && !first(q, "token").isEmpty()) {
+            given = first(q, "token");
+            how = "query";
+        } else if (ex.getRequestHeaders().getFirst("X-Consul-Token") != null
+                && !ex.getRequestHeaders().getFirst("X-Consul-Token").isEmpty()) {
+            given = ex.getRequestHeaders().getFirst("X-Consul-Token");
+            how = "header";
+        } else if (ex.getRequestHeaders().getFirst("Authorization") != null) {
+            String[] parts = ex.getRequestHeaders().getFirst("Authorization").split(" ", 2);
+            if (parts.length == 2 && parts[0].equalsIgnoreCase("bearer") && !parts[1].isBlank()) {
+                given = parts[1].strip();
+                how = "bearer";
+            }
+        }
+        if (how != null) {
+            tokenRequests.computeIfAbsent(how, k -> new AtomicLong()).incrementAndGet();
+        }
+        String required = requiredToken;
+        if (required == null || required.equals(given)) {
+            return null;
+        }
+        tokenRequests.computeIfAbsent("denied", k -> new AtomicLong()).incrementAndGet();
+        return new Answer(403, "text/plain", given == null ? "Permission denied" : "ACL not found", 0);
     }
 
     private Answer route(String method, String path, Map<String, List<String>> q, byte[] body) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.ecwid.consul.v1.ConsulClient;
+import com.ecwid.consul.v1.OperationException;
 import com.ecwid.consul.v1.QueryParams;
 import com.ecwid.consul.v1.Response;
 import com.ecwid.consul.v1.catalog.CatalogServiceRequest;
@@ -318,6 +319,31 @@ class ConsulFixtureTest {
                 base + "/v1/catalog/deregister");
         assertEquals("[]", curl(base + "/v1/health/service/web"));
         assertEquals(3, consul.requests("/v1/catalog/services") + consul.requests("/v1/kv/none"));
+    }
+
+    @Test
+    void requiredTokenDeniesOtherRequestsAsConsulDoes() throws Exception {
+        consul.register("node-a", "127.0.0.2", "web-1", "web", "", 8080, "urlprefix-/web");
+        consul.requireToken("s3cret-token");
+        String url = "http://" + consul.address() + "/v1/catalog/services";
+        assertEquals("Permission denied 403", curl("-w", " %{http_code}", url), "no token");
+        assertEquals("ACL not found 403", curl("-w", " %{http_code}", "-H", "X-Consul-Token: other", url));
+        assertEquals("ACL not found", curl(url + "?token=other"));
+        assertEquals("ACL not found", curl("-H", "Authorization: Bearer other", url));
+        String ok = "{\"consul\":[],\"web\":[\"urlprefix-/web\"]}";
+        assertEquals(ok, curl("-H", "X-Consul-Token: s3cret-token", url));
+        assertEquals(ok, curl(url + "?token=s3cret-token"));
+        assertEquals(ok, curl("-H", "Authorization: Bearer s3cret-token", url));
+        assertEquals("ACL not found", curl("-H", "X-Consul-Token: s3cret-token", url + "?token=other"),
+                "?token= wins over the header, as in Consul's parseToken");
+        assertEquals(Map.of("query", 3L, "header", 2L, "bearer", 2L, "denied", 5L), consul.tokenRequests());
+
+        OperationException e = assertThrows(OperationException.class,
+                () -> client.getCatalogServices(CatalogServicesRequest.newBuilder().build()));
+        assertEquals(403, e.getStatusCode());
+        assertEquals("Permission denied", e.getStatusContent());
+        consul.requireToken(null);
+        assertEquals(ok, curl(url));
     }
 
     private List<String> passing(String service) {
