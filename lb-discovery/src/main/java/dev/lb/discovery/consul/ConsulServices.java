@@ -1,9 +1,11 @@
 package dev.lb.discovery.consul;
 
+import static dev.lb.discovery.ConfigSyntax.bindText;
+import static dev.lb.discovery.ConfigSyntax.regexQuote;
+
 import dev.lb.core.config.ConfigProblem;
 import dev.lb.core.config.ConfigText;
 import io.netty.util.NetUtil;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -396,25 +398,5 @@ public final class ConsulServices {
 
     private ConfigProblem problem(String service, String message) {
         return new ConfigProblem(sourceName() + "/" + service, 0, message);
-    }
-
-    private static String regexQuote(String s) {
-        StringBuilder sb = new StringBuilder();
-        for (char c : s.toCharArray()) {
-            if ("\\^$.|?*+()[]{}".indexOf(c) >= 0) {
-                sb.append('\\');
-            }
-            sb.append(c);
-        }
-        return sb.toString();
-    }
-
-    private static String bindText(InetSocketAddress a) {
-        InetAddress addr = a.getAddress();
-        if (addr == null || addr.isAnyLocalAddress()) {
-            return ":" + a.getPort();
-        }
-        String h = addr.getHostAddress();
-        return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + a.getPort();
     }
 }

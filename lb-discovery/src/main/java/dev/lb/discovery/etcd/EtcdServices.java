@@ -1,5 +1,9 @@
 package dev.lb.discovery.etcd;
 
+import static dev.lb.discovery.ConfigSyntax.addressText;
+import static dev.lb.discovery.ConfigSyntax.bindText;
+import static dev.lb.discovery.ConfigSyntax.regexQuote;
+
 import dev.lb.core.config.ConfigProblem;
 import dev.lb.core.config.ConfigText;
 import dev.lb.core.dns.DnsAnswer;
@@ -7,8 +11,6 @@ import dev.lb.core.dns.DnsLookup;
 import dev.lb.core.dns.DnsQuery;
 import dev.lb.core.dns.DnsTarget;
 import io.netty.util.NetUtil;
-import java.net.Inet6Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -479,25 +481,4 @@ public final class EtcdServices {
         return new ConfigProblem("etcd:" + prefix + "/" + key, 0, message);
     }
 
-    private static String regexQuote(String s) {
-        StringBuilder sb = new StringBuilder();
-        for (char c : s.toCharArray()) {
-            if ("\\^$.|?*+()[]{}".indexOf(c) >= 0) {
-                sb.append('\\');
-            }
-            sb.append(c);
-        }
-        return sb.toString();
-    }
-
-    private static String addressText(InetAddress a) {
-        return a instanceof Inet6Address ? "[" + a.getHostAddress() + "]" : a.getHostAddress();
-    }
-
-    private static String bindText(InetSocketAddress a) {
-        if (a.getAddress() == null || a.getAddress().isAnyLocalAddress()) {
-            return ":" + a.getPort();
-        }
-        return addressText(a.getAddress()) + ":" + a.getPort();
-    }
 }
