@@ -85,8 +85,10 @@ class ConsulSourceTest {
         await("web-2 registered", snap -> ids(snap, "web").equals(List.of("web-1", "web-2")));
 
         consul.register("node-b", "127.0.0.3", "web-2", "web", "", 8081, "urlprefix-/web", "urlprefix-/v2");
-        ConsulSnapshot tagged = await("web-2 retagged",
-                snap -> snap.services().get("web").tags().contains("urlprefix-/v2"));
+        // The catalog's tags and the instance's come from two queries, which may answer a few ms
+        // apart (more than the 5 ms settle on a busy machine): wait for both.
+        ConsulSnapshot tagged = await("web-2 retagged", snap -> snap.services().get("web").tags()
+                .contains("urlprefix-/v2") && snap.services().get("web").passing().get(1).tags().size() == 2);
         assertEquals(List.of("urlprefix-/web", "urlprefix-/v2"),
                 tagged.services().get("web").passing().get(1).tags());
 
@@ -392,8 +394,12 @@ class ConsulSourceTest {
         ConsulSnapshot last = await("the first snapshot", snap -> snap.services().containsKey("web"));
         int count = emitted.size();
 
-        consul.requireToken("new-5a3b-token"); // the token was revoked (Consul: "ACL not found")
-        consul.register("node-b", "127.0.0.3", "web-2", "web", "", 8081); // wakes the parked queries
+        // The token is revoked (Consul: "ACL not found"). Queries parked before that were admitted
+        // with it and would answer the next change, so end them first, as an agent restart does.
+        consul.stop();
+        consul.requireToken("new-5a3b-token");
+        consul.start();
+        consul.register("node-b", "127.0.0.3", "web-2", "web", "", 8081); // a change lb must not see
         Await.until("denied", TIMEOUT, () -> source.state().lastError() != null,
                 () -> source.state().toString());
         Await.until("a few attempts, backing off", TIMEOUT, () -> source.sessions() >= 3);
