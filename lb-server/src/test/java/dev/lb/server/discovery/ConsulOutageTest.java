@@ -45,7 +45,10 @@ class ConsulOutageTest {
             try (DiscoveryLb lb = DiscoveryLb.start("consul-outage", null, null, List.of(), conf(consul))) {
                 lb.awaitBackend("web.example", "/", LIVE, "a");
                 for (int i = 0; i < 50; i++) {
-                    consul.kvPut("unrelated/" + i, "x"); // raises the index well above what a restart resets to
+                    // Moves the indexes lb watches (the catalog's and web's) well above what the restart
+                    // resets them to; the fixture, unlike Consul, counts an unchanged registration.
+                    consul.register("node1", "127.0.0.1", "web-1", "web", host(a), port(a),
+                            "urlprefix-web.example/");
                 }
                 consul.stop();
                 Await.until("lb reports Consul as disconnected", LIVE, () -> !consulConnected(lb),
