@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lb.core.testing.Await;
 import dev.lb.core.testing.FreePort;
+import dev.lb.server.testing.HttpLoad;
 import dev.lb.server.testing.NamedBackends;
 import dev.lb.server.testing.TestConfig;
 import java.io.ByteArrayOutputStream;
@@ -19,11 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,7 +66,8 @@ class BrokenRenderUnderLoadTest {
                     new Broken("cut at a section boundary",
                             good.substring(0, good.indexOf("\nbackend web") + 1),
                             cfg + ":10: default_backend web: no backend named 'web'"));
-            try (LbServer lb = LbServer.start(pc); Load load = new Load(port)) {
+            try (LbServer lb = LbServer.start(pc); HttpLoad load = new HttpLoad(port, List.of(
+                    new HttpLoad.Client("/api/x", "api"), new HttpLoad.Client("/", "web")))) {
                 long version = lb.table().version();
                 Await.until("load running", WAIT, () -> load.ok() > 20);
                 for (Broken b : broken) {
@@ -144,63 +142,5 @@ class BrokenRenderUnderLoadTest {
         int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
-    /**
-     * Two clients sending back to back on keep-alive connections, one to /api/ and one to /,
-     * each answer checked against the backend the good file routes it to.
-     */
-    private static final class Load implements AutoCloseable {
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final AtomicLong ok = new AtomicLong();
-        private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-        private final List<Thread> threads = new ArrayList<>();
-
-        Load(int port) {
-            for (String[] target : new String[][] {{"/api/x", "api"}, {"/", "web"}}) {
-                URI uri = URI.create("http://127.0.0.1:" + port + target[0]);
-                Thread t = new Thread(() -> {
-                    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                            .connectTimeout(Duration.ofSeconds(5)).build();
-                    while (running.get()) {
-                        try {
-                            HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri)
-                                    .timeout(Duration.ofSeconds(10)).build(),
-                                    HttpResponse.BodyHandlers.ofString());
-                            if (r.statusCode() == 200 && r.body().equals(target[1])) {
-                                ok.incrementAndGet();
-                            } else {
-                                failures.add(target[0] + ": " + r.statusCode() + " " + r.body());
-                            }
-                        } catch (IOException | InterruptedException e) {
-                            failures.add(target[0] + ": " + e);
-                        }
-                    }
-                }, "load-" + target[1]);
-                t.setDaemon(true);
-                t.start();
-                threads.add(t);
-            }
-        }
-
-        long ok() {
-            return ok.get();
-        }
-
-        List<String> failures() {
-            return List.copyOf(failures);
-        }
-
-        void stop() throws InterruptedException {
-            running.set(false);
-            for (Thread t : threads) {
-                t.join(20_000);
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            stop();
-        }
     }
 }

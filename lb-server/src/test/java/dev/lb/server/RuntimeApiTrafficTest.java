@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lb.core.testing.Await;
 import dev.lb.core.testing.FreePort;
 import dev.lb.core.testing.Socat;
+import dev.lb.server.testing.HttpLoad;
 import dev.lb.server.testing.NamedBackends;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -23,10 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -80,7 +78,7 @@ class RuntimeApiTrafficTest {
 
     @Test
     void disableServerStopsItsTrafficUnderLoadWithoutAFailedRequestAndEnableRestoresIt() throws Exception {
-        try (LbServer lb = start(); Load load = new Load(port, 3)) {
+        try (LbServer lb = start(); HttpLoad load = HttpLoad.onRoot(port, 3)) {
             Await.until("both servers get traffic", Duration.ofSeconds(20),
                     () -> backends.hits("a") > 20 && backends.hits("b") > 20);
             assertEquals("", socat("disable server app/b"));
@@ -190,60 +188,5 @@ class RuntimeApiTrafficTest {
 
     private String socat(String command) throws Exception {
         return Socat.ask(socket, command);
-    }
-
-    /** Clients sending requests back to back, each on its keep-alive connection, counting failures. */
-    private static final class Load implements AutoCloseable {
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final AtomicLong ok = new AtomicLong();
-        private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-        private final List<Thread> threads = new ArrayList<>();
-
-        Load(int port, int clients) {
-            URI uri = URI.create("http://127.0.0.1:" + port + "/");
-            for (int i = 0; i < clients; i++) {
-                Thread t = new Thread(() -> {
-                    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                            .connectTimeout(Duration.ofSeconds(5)).build();
-                    while (running.get()) {
-                        try {
-                            HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri)
-                                    .timeout(Duration.ofSeconds(10)).build(),
-                                    HttpResponse.BodyHandlers.ofString());
-                            if (r.statusCode() == 200) {
-                                ok.incrementAndGet();
-                            } else {
-                                failures.add(r.statusCode() + " " + r.body());
-                            }
-                        } catch (IOException | InterruptedException e) {
-                            failures.add(e.toString());
-                        }
-                    }
-                }, "load-" + i);
-                t.setDaemon(true);
-                t.start();
-                threads.add(t);
-            }
-        }
-
-        long ok() {
-            return ok.get();
-        }
-
-        List<String> failures() {
-            return List.copyOf(failures);
-        }
-
-        void stop() throws InterruptedException {
-            running.set(false);
-            for (Thread t : threads) {
-                t.join(20_000);
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            stop();
-        }
     }
 }
