@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class TcpServers implements AutoCloseable {
 
     private final Map<String, ServerSocket> sockets = new ConcurrentHashMap<>();
+    private final Map<String, Thread> acceptors = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> accepted = new ConcurrentHashMap<>();
     private final List<Socket> connections = new CopyOnWriteArrayList<>();
 
@@ -56,6 +57,7 @@ public final class TcpServers implements AutoCloseable {
             AtomicInteger count = accepted.computeIfAbsent(name, k -> new AtomicInteger());
             Thread t = new Thread(() -> acceptLoop(ss, count, behaviour), "tcp-server-" + name);
             t.setDaemon(true);
+            acceptors.put(name, t);
             t.start();
             return host + ":" + ss.getLocalPort();
         } catch (IOException e) {
@@ -67,6 +69,12 @@ public final class TcpServers implements AutoCloseable {
         while (!ss.isClosed()) {
             try {
                 Socket s = ss.accept();
+                if (ss.isClosed()) {
+                    // Accepted by an accept() that was already blocked when stop() closed the
+                    // socket: the kernel kept listening for it. The server is stopped: refuse it.
+                    s.close();
+                    return;
+                }
                 count.incrementAndGet();
                 connections.add(s);
                 Thread t = new Thread(() -> {
@@ -90,9 +98,23 @@ public final class TcpServers implements AutoCloseable {
         return c == null ? 0 : c.get();
     }
 
-    /** Stops accepting on {@code name}: new connections to it are refused. */
+    /**
+     * Stops accepting on {@code name}: once this returns, new connections to it are refused.
+     * It waits for the accept thread, because a blocked accept() keeps the socket listening in
+     * the kernel until it returns, and it could otherwise take one more connection.
+     */
     public void stop(String name) throws IOException {
         sockets.remove(name).close();
+        Thread t = acceptors.remove(name);
+        try {
+            t.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while stopping " + name);
+        }
+        if (t.isAlive()) {
+            throw new IOException("server " + name + " still accepting 10 s after close");
+        }
     }
 
     public static void copy(InputStream in, OutputStream out) throws IOException {
